@@ -1,0 +1,68 @@
+/// The canonical byte encoding of a change: the input of its SHA-256 chain hash. It is fixed
+/// and documented in `schemas/canonical-change.md` so that another implementation can reproduce
+/// every hash; `sync-fixtures/hashes.json` gives inputs and expected hashes.
+///
+///     u8      format version (1)
+///     str     author replica id
+///     u64     seq
+///     u64     hlc (raw packed value)
+///     str     record id
+///     str     field name
+///     u8      0 = no element, 1 = element follows
+///     [str    element]
+///     u8      value tag: 0 null, 1 false, 2 true, 3 integer, 4 string
+///     [i64    integer | str string]
+///     32 B    previous hash (32 zero bytes when seq = 1)
+///
+/// Integers are big-endian; `str` is a u32 big-endian byte count followed by UTF-8 bytes.
+public enum CanonicalEncoding {
+    public static let version: UInt8 = 1
+
+    public static func encode(_ change: Change) -> [UInt8] {
+        var bytes: [UInt8] = []
+        append(change, to: &bytes)
+        return bytes
+    }
+
+    public static func append(_ change: Change, to out: inout [UInt8]) {
+        out.append(version)
+        appendString(change.author.rawValue, to: &out)
+        appendUInt64(change.seq, to: &out)
+        appendUInt64(change.hlc.rawValue, to: &out)
+        appendString(change.record.rawValue, to: &out)
+        appendString(change.field, to: &out)
+        if let element = change.element {
+            out.append(1)
+            appendString(element, to: &out)
+        } else {
+            out.append(0)
+        }
+        switch change.value {
+        case .null: out.append(0)
+        case .bool(let flag): out.append(flag ? 2 : 1)
+        case .int(let number):
+            out.append(3)
+            appendUInt64(UInt64(bitPattern: number), to: &out)
+        case .string(let text):
+            out.append(4)
+            appendString(text, to: &out)
+        }
+        if let previous = change.previousHash {
+            out.append(contentsOf: previous.bytes)
+        } else {
+            out.append(contentsOf: repeatElement(0, count: 32))
+        }
+    }
+
+    static func appendUInt64(_ value: UInt64, to out: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
+    }
+
+    static func appendString(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { utf8 in
+            withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: utf8)
+        }
+    }
+}

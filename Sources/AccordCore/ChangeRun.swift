@@ -1,0 +1,156 @@
+/// Consecutive changes by one author to one record (sequence numbers `firstSeq`,
+/// `firstSeq + 1`, …): the unit the log stores and the wire carries. A local commit that writes
+/// six fields of a record is one run, so the record id, the author and the previous hash are
+/// stored once instead of six times.
+public struct ChangeRun: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable {
+        public var hlc: HLC
+        public var field: String
+        public var element: String?
+        public var value: FieldValue
+
+        public init(hlc: HLC, field: String, element: String? = nil, value: FieldValue) {
+            self.hlc = hlc
+            self.field = field
+            self.element = element
+            self.value = value
+        }
+    }
+
+    public var author: ReplicaID
+    public var firstSeq: UInt64
+    public var record: RecordID
+    /// The hash of the author's change `firstSeq - 1` (nil when `firstSeq` is 1).
+    public var previousHash: ChangeHash?
+    public var entries: [Entry]
+
+    public init(author: ReplicaID, firstSeq: UInt64, record: RecordID, previousHash: ChangeHash?, entries: [Entry]) {
+        self.author = author
+        self.firstSeq = firstSeq
+        self.record = record
+        self.previousHash = previousHash
+        self.entries = entries
+    }
+
+    public var lastSeq: UInt64 { firstSeq + UInt64(entries.count) - 1 }
+
+    /// The changes of this run with their chain hashes, and the hash of the last one.
+    public func changes(hasher: inout ChangeHasher) -> (changes: [Change], lastHash: ChangeHash?) {
+        var previous = previousHash
+        var result: [Change] = []
+        result.reserveCapacity(entries.count)
+        for (offset, entry) in entries.enumerated() {
+            let change = Change(author: author, seq: firstSeq + UInt64(offset), hlc: entry.hlc, record: record,
+                                field: entry.field, element: entry.element, value: entry.value, previousHash: previous)
+            previous = hasher.hash(change)
+            result.append(change)
+        }
+        return (result, previous)
+    }
+
+    /// Applies every entry to `state` (which must be the state of `record`).
+    public func apply(to state: inout RecordState) {
+        for (offset, entry) in entries.enumerated() {
+            state.apply(stamp: Stamp(hlc: entry.hlc, author: author, seq: firstSeq + UInt64(offset)),
+                        field: entry.field, element: entry.element, value: entry.value)
+        }
+    }
+
+    /// Groups changes (sorted by author and seq) into runs of consecutive changes to one record.
+    public static func group(_ changes: [Change]) -> [ChangeRun] {
+        var runs: [ChangeRun] = []
+        for change in changes {
+            let entry = Entry(hlc: change.hlc, field: change.field, element: change.element, value: change.value)
+            if var last = runs.last, last.author == change.author, last.record == change.record,
+               last.lastSeq + 1 == change.seq {
+                last.entries.append(entry)
+                runs[runs.count - 1] = last
+            } else {
+                runs.append(ChangeRun(author: change.author, firstSeq: change.seq, record: change.record,
+                                      previousHash: change.previousHash, entries: [entry]))
+            }
+        }
+        return runs
+    }
+}
+
+/// The body of a run as stored in the log's `body` column and inside wire batches:
+///
+///     per entry:
+///       varint   hlc delta from the previous entry (the first entry: from the run's base hlc)
+///       varint   field: 0 = name follows as string, 1 = `_deleted`, n ≥ 2 = schema field n - 2
+///       [string  field name]
+///       u8       bits 0–2 value tag (0 null, 1 false, 2 true, 3 integer, 4 string); bit 3: element follows
+///       [string  element]
+///       [zigzag varint integer | string text]
+///
+/// Strings are a varint byte count and UTF-8. Schema positions come from `RecordSchema`, whose
+/// field order is append-only.
+public enum RunBodyCodec {
+    public static func encode(_ entries: [ChangeRun.Entry], kind: RecordKind, baseHLC: HLC, into writer: inout ByteWriter) {
+        let schema = RecordSchema.of(kind)
+        var previous = baseHLC
+        for entry in entries {
+            writer.varint(entry.hlc.rawValue &- previous.rawValue)
+            previous = entry.hlc
+            if entry.field == Change.deletedField {
+                writer.varint(1)
+            } else if let position = schema.position(of: entry.field) {
+                writer.varint(UInt64(position) + 2)
+            } else {
+                writer.varint(0)
+                writer.string(entry.field)
+            }
+            let tag: UInt8
+            switch entry.value {
+            case .null: tag = 0
+            case .bool(let flag): tag = flag ? 2 : 1
+            case .int: tag = 3
+            case .string: tag = 4
+            }
+            writer.byte(tag | (entry.element == nil ? 0 : 8))
+            if let element = entry.element { writer.string(element) }
+            switch entry.value {
+            case .int(let number): writer.zigzag(number)
+            case .string(let text): writer.string(text)
+            default: break
+            }
+        }
+    }
+
+    /// Decodes `count` entries, or with `untilEnd` every entry up to the end of the reader.
+    public static func decode(_ reader: inout ByteReader, count: Int, untilEnd: Bool = false, kind: RecordKind,
+                              baseHLC: HLC) throws(DecodingFailure) -> [ChangeRun.Entry] {
+        let schema = RecordSchema.of(kind)
+        var entries: [ChangeRun.Entry] = []
+        if !untilEnd { entries.reserveCapacity(min(count, 4096)) }
+        var hlc = baseHLC
+        while untilEnd ? !reader.isAtEnd : entries.count < count {
+            let delta = try reader.varint()
+            guard delta <= UInt64.max - hlc.rawValue else { throw reader.failure("clock overflows") }
+            hlc = HLC(rawValue: hlc.rawValue + delta)
+            let fieldRef = try reader.varint()
+            let field: String
+            switch fieldRef {
+            case 0: field = try reader.string()
+            case 1: field = Change.deletedField
+            default:
+                guard fieldRef - 2 < UInt64(schema.fields.count) else { throw reader.failure("unknown field number \(fieldRef)") }
+                field = schema.fields[Int(fieldRef - 2)].name
+            }
+            let flags = try reader.byte()
+            guard flags & ~0x0F == 0, flags & 7 <= 4 else { throw reader.failure("bad value tag \(flags)") }
+            let element = flags & 8 != 0 ? try reader.string() : nil
+            let value: FieldValue
+            switch flags & 7 {
+            case 0: value = .null
+            case 1: value = .bool(false)
+            case 2: value = .bool(true)
+            case 3: value = .int(try reader.zigzag())
+            default: value = .string(try reader.string())
+            }
+            entries.append(ChangeRun.Entry(hlc: hlc, field: field, element: element, value: value))
+        }
+        return entries
+    }
+}

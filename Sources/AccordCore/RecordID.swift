@@ -1,0 +1,79 @@
+import Crypto
+
+/// The id of a record: `<kind prefix>-<owner>-<token>`, e.g. `alert-KE-3j8f1q0c6w2m9t4b`.
+///
+/// The owner is part of the id so that authorisation is a pure function of a change: nobody can
+/// re-own a record by writing a field, and a receiver needs no lookup to know whose record a
+/// change touches.
+public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public let kind: RecordKind
+    public let owner: OfficeCode
+
+    /// Parses an id; nil if it is not of the form above.
+    public init?(_ rawValue: String) {
+        let parts = rawValue.split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let kind = RecordKind(idPrefix: parts[0]),
+              let owner = OfficeCode(String(parts[1])),
+              (1...64).contains(parts[2].utf8.count),
+              parts[2].utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 122) }) else { return nil }
+        self.rawValue = rawValue
+        self.kind = kind
+        self.owner = owner
+    }
+
+    private init(kind: RecordKind, owner: OfficeCode, token: String) {
+        self.kind = kind
+        self.owner = owner
+        self.rawValue = "\(kind.idPrefix)-\(owner.rawValue)-\(token)"
+    }
+
+    /// A deterministic id from a natural key, so that the same entry written on two replicas (or
+    /// imported twice) is one record. ALERT entries use (contributor, normalised domain).
+    public static func derived(kind: RecordKind, owner: OfficeCode, key: [String]) -> RecordID {
+        var hasher = SHA256()
+        hasher.update(data: Array(kind.rawValue.utf8))
+        for part in [owner.rawValue] + key {
+            hasher.update(data: [0x1F])
+            hasher.update(data: Array(part.utf8))
+        }
+        let digest = Array(hasher.finalize())
+        return RecordID(kind: kind, owner: owner, token: Base32.encode(digest.prefix(10)))
+    }
+
+    /// A fresh random id for a record created by `accord add`.
+    public static func random(kind: RecordKind, owner: OfficeCode) -> RecordID {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<10).map { _ in UInt8.random(in: 0 ... 255, using: &generator) }
+        return RecordID(kind: kind, owner: owner, token: Base32.encode(bytes[...]))
+    }
+
+    /// The id of the ALERT entry a contributor lists for a domain (already normalised).
+    public static func alert(contributor: OfficeCode, normalizedDomain: String) -> RecordID {
+        derived(kind: .alertUpload, owner: contributor, key: [normalizedDomain])
+    }
+
+    public static func < (a: RecordID, b: RecordID) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { rawValue }
+}
+
+/// Lowercase RFC 4648 base32 without padding (digits and letters only, so ids stay readable).
+enum Base32 {
+    private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+
+    static func encode(_ bytes: ArraySlice<UInt8>) -> String {
+        var output: [UInt8] = []
+        var buffer: UInt32 = 0
+        var bits = 0
+        for byte in bytes {
+            buffer = (buffer << 8) | UInt32(byte)
+            bits += 8
+            while bits >= 5 {
+                output.append(alphabet[Int((buffer >> UInt32(bits - 5)) & 31)])
+                bits -= 5
+            }
+        }
+        if bits > 0 { output.append(alphabet[Int((buffer << UInt32(5 - bits)) & 31)]) }
+        return String(decoding: output, as: UTF8.self)
+    }
+}

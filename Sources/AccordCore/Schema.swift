@@ -1,0 +1,126 @@
+/// How a field's values are checked and normalised.
+public enum FieldType: Sendable, Equatable {
+    /// Free text, trimmed and NFC-normalised.
+    case text
+    /// One of a fixed list of lowercase words.
+    case choice([String])
+    /// An ISO 3166-1 alpha-2 code.
+    case country
+    /// `YYYY-MM-DD`, a real calendar day.
+    case date
+    /// A whole number ≥ 0.
+    case count
+    /// A year between 1900 and 2999.
+    case year
+    /// A BCP 47 language tag such as `fr`, `pt-BR` or `zh-Hant`.
+    case language
+    /// A domain name or app identifier, normalised (see `DomainName`).
+    case domain
+    /// An ISO 3166-1 alpha-2 code or a region name such as `ASEAN`.
+    case jurisdiction
+    /// A set of free-text names.
+    case textSet
+    /// A set of ISO 3166-1 alpha-2 codes.
+    case countrySet
+    /// A set of lowercase tags (`judges`, `customs`, …).
+    case tagSet
+
+    public var isSet: Bool {
+        switch self {
+        case .textSet, .countrySet, .tagSet: true
+        default: false
+        }
+    }
+}
+
+/// One field of a collection, by its interchange name.
+public struct FieldSpec: Sendable, Equatable {
+    public let name: String
+    public let type: FieldType
+    public let required: Bool
+
+    init(_ name: String, _ type: FieldType, required: Bool = false) {
+        self.name = name
+        self.type = type
+        self.required = required
+    }
+}
+
+/// The fields of one collection. The order of `fields` is part of the storage format (a field
+/// is stored by its position): new fields are only ever appended.
+public struct RecordSchema: Sendable {
+    public let kind: RecordKind
+    public let fields: [FieldSpec]
+    private let positions: [String: Int]
+
+    init(kind: RecordKind, fields: [FieldSpec]) {
+        self.kind = kind
+        self.fields = fields
+        self.positions = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) })
+    }
+
+    public func field(named name: String) -> FieldSpec? { positions[name].map { fields[$0] } }
+    public func position(of name: String) -> Int? { positions[name] }
+
+    public static func of(_ kind: RecordKind) -> RecordSchema {
+        switch kind {
+        case .activity: activity
+        case .trainingVariant: trainingVariant
+        case .alertUpload: alertUpload
+        }
+    }
+
+    public static let activity = RecordSchema(kind: .activity, fields: [
+        FieldSpec("title", .text, required: true),
+        FieldSpec("title_en", .text),
+        FieldSpec("kind", .choice(["workshop", "seminar", "webinar", "conference", "meeting", "forum",
+                                    "training", "symposium", "roundtable", "other"])),
+        FieldSpec("mode", .choice(["in_person", "online", "hybrid"])),
+        FieldSpec("city", .text),
+        FieldSpec("host_country", .country),
+        FieldSpec("start_date", .date),
+        FieldSpec("end_date", .date),
+        FieldSpec("organizers", .textSet),
+        FieldSpec("participant_count", .count),
+        FieldSpec("participating_countries", .countrySet),
+        FieldSpec("audience", .tagSet),
+        FieldSpec("wipo_role", .choice(["organizer", "co-organizer", "speaker", "observer", "presenter", "other"])),
+        FieldSpec("notes", .text),
+    ])
+
+    public static let trainingVariant = RecordSchema(kind: .trainingVariant, fields: [
+        FieldSpec("material", .text, required: true),
+        FieldSpec("material_title", .text),
+        FieldSpec("variant_kind", .choice(["language", "regional", "national", "format", "simplified"])),
+        FieldSpec("language", .language),
+        FieldSpec("jurisdiction", .jurisdiction),
+        FieldSpec("year", .year),
+        FieldSpec("format", .choice(["video", "print", "online", "web", "document", "toolkit", "handbook"])),
+        FieldSpec("partners", .textSet),
+        FieldSpec("status", .choice(["draft", "review", "published", "withdrawn"])),
+        FieldSpec("notes", .text),
+    ])
+
+    /// `contributor` is not a stored field: it is the owner, which is part of the record id.
+    public static let alertUpload = RecordSchema(kind: .alertUpload, fields: [
+        FieldSpec("domain", .domain, required: true),
+        FieldSpec("kind", .choice(["website", "app"])),
+        FieldSpec("category", .choice(["streaming", "torrent", "cyberlocker", "live_sports", "manga", "music",
+                                        "ebooks", "iptv", "other"])),
+        FieldSpec("status", .choice(["online", "offline"])),
+        FieldSpec("listed_on", .date),
+        FieldSpec("removed_on", .date),
+        FieldSpec("legal_basis", .text),
+        FieldSpec("redirects_to", .domain),
+        FieldSpec("notes", .text),
+    ])
+
+    /// Pairs of date fields where the second may not be before the first.
+    public var dateOrder: [(earlier: String, later: String)] {
+        switch kind {
+        case .activity: [("start_date", "end_date")]
+        case .alertUpload: [("listed_on", "removed_on")]
+        case .trainingVariant: []
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import AccordCore
+import Foundation
+import GRDB
+
+/// What one local commit wrote.
+public struct CommitSummary: Sendable, Hashable {
+    /// Records that received at least one change.
+    public var records: Int
+    /// Changes written (one per field or set element).
+    public var changes: Int
+    /// This replica's sequence numbers used, if any.
+    public var seqs: ClosedRange<UInt64>?
+}
+
+/// The local side of one commit: read merged records, then write fields. Every write is
+/// authorised up front against this replica's office and role, so a local command refuses what
+/// every receiver would refuse.
+public struct LocalTransaction {
+    let context: WriteContext
+    let identity: ReplicaIdentity
+    var clock: HybridClock
+    let wallMillis: UInt64
+    var hasher = ChangeHasher()
+    var summary = CommitSummary(records: 0, changes: 0, seqs: nil)
+
+    /// The merged record, or nil if it does not exist here.
+    public func record(_ id: RecordID) throws -> RecordState? {
+        let state = try context.state(of: id)
+        return state.exists ? state : nil
+    }
+
+    /// Writes fields of one record as one run of changes. Nothing is written if `writes` is empty.
+    public mutating func write(_ id: RecordID, _ writes: [FieldWrite]) throws {
+        guard !writes.isEmpty else { return }
+        if let refusal = Authorization.check(author: identity.author, record: id) { throw StoreError.refused(refusal) }
+        guard let me = context.replicas[identity.id] else { throw StoreError.notAReplica(path: "this database") }
+        var previous = me.headHash
+        var entries: [ChangeRun.Entry] = []
+        entries.reserveCapacity(writes.count)
+        for (offset, write) in writes.enumerated() {
+            let hlc = clock.tick(wallMillis: wallMillis)
+            let change = Change(author: identity.id, seq: me.headSeq + 1 + UInt64(offset), hlc: hlc, record: id,
+                                field: write.field, element: write.element, value: write.value, previousHash: previous)
+            previous = hasher.hash(change)
+            entries.append(ChangeRun.Entry(hlc: hlc, field: write.field, element: write.element, value: write.value))
+        }
+        let run = ChangeRun(author: identity.id, firstSeq: me.headSeq + 1, record: id, previousHash: me.headHash, entries: entries)
+        try context.append(run, lastHash: previous)
+        summary.records += 1
+        summary.changes += entries.count
+        summary.seqs = (summary.seqs?.lowerBound ?? run.firstSeq)...run.lastSeq
+    }
+}
+
+extension ReplicaStore {
+    /// Runs `body` in one write transaction and commits what it wrote atomically.
+    public func commit<T>(_ body: (inout LocalTransaction) throws -> T) throws -> (T, CommitSummary) {
+        try pool.write { db in
+            let wall = clock()
+            let context = try WriteContext(db, received: wall)
+            var transaction = LocalTransaction(context: context, identity: identity, clock: try Self.loadClock(db), wallMillis: wall)
+            let result = try body(&transaction)
+            try context.finish()
+            try Self.saveClock(transaction.clock, db)
+            return (result, transaction.summary)
+        }
+    }
+
+    /// A convenience for one record.
+    @discardableResult
+    public func write(_ id: RecordID, _ writes: [FieldWrite]) throws -> CommitSummary {
+        try commit { try $0.write(id, writes) }.1
+    }
+
+    static func loadClock(_ db: Database) throws -> HybridClock {
+        let raw = try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'hlc'").flatMap { UInt64($0) } ?? 0
+        return HybridClock(last: HLC(rawValue: raw))
+    }
+
+    static func saveClock(_ clock: HybridClock, _ db: Database) throws {
+        try db.execute(sql: "UPDATE accord_meta SET value = ? WHERE key = 'hlc'", arguments: [String(clock.last.rawValue)])
+    }
+}

@@ -1,0 +1,220 @@
+import AccordCore
+import Foundation
+import GRDB
+
+/// One change as the history and the log export show it.
+public struct LoggedChange: Sendable, Hashable {
+    public var change: Change
+    /// Its own chain hash.
+    public var hash: ChangeHash
+    /// When this replica stored it (ms since the epoch).
+    public var receivedMillis: UInt64
+    public var authorInfo: AuthorInfo?
+}
+
+extension ReplicaStore {
+    /// For every author, the highest sequence number held here.
+    public func versionVector() throws -> VersionVector {
+        try pool.read { db in
+            var vector = VersionVector()
+            for row in try Row.fetchAll(db, sql: "SELECT id, head_seq FROM accord_replica WHERE head_seq > 0") {
+                if let id = ReplicaID(row[0] as String) { vector[id] = UInt64(row[1] as Int64) }
+            }
+            return vector
+        }
+    }
+
+    /// The changes held here that a peer with `vector` lacks, in author and sequence order, about
+    /// `limit` changes at most (whole runs; at least one run). Authors' offices and roles come
+    /// along so the receiver can authorise them.
+    public func missingChanges(for vector: VersionVector, limit: Int) throws -> ChangeBatch {
+        try pool.read { db in
+            let context = try ReadContext(db)
+            var batch = ChangeBatch(runs: [])
+            var count = 0
+            var hasher = ChangeHasher()
+            for (id, known) in context.replicas.sorted(by: { $0.key < $1.key }) where known.headSeq > vector[id] {
+                let have = vector[id]
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT replica, first_seq, hlc, body, record, prev_hash FROM accord_change
+                    WHERE replica = ? AND first_seq >= coalesce((SELECT max(first_seq) FROM accord_change WHERE replica = ? AND first_seq <= ?), 0)
+                    ORDER BY first_seq
+                    """, arguments: [known.index, known.index, Int64(have) + 1])
+                while let row = try rows.next() {
+                    var run = try context.run(from: row)
+                    if run.lastSeq <= have { continue }
+                    if run.firstSeq <= have {
+                        let dropped = Int(have - run.firstSeq + 1)
+                        let (changes, _) = run.changes(hasher: &hasher)
+                        run = ChangeRun(author: run.author, firstSeq: have + 1, record: run.record,
+                                        previousHash: changes[dropped].previousHash, entries: Array(run.entries.dropFirst(dropped)))
+                    }
+                    batch.runs.append(run)
+                    if let author = known.author { batch.authors[id] = AuthorInfo(author: author, name: known.name) }
+                    count += run.entries.count
+                    if count >= limit { return batch }
+                }
+            }
+            return batch
+        }
+    }
+
+    /// A live (or, if asked, deleted) record as it stands now.
+    public func record(_ id: RecordID) throws -> RecordState? {
+        try pool.read { db in
+            let state = try ReadContext(db).state(of: id, receivedUpTo: nil)
+            return state.exists ? state : nil
+        }
+    }
+
+    /// The record as this replica knew it at `instant` (only changes received by then).
+    public func record(_ id: RecordID, asOf instant: UInt64) throws -> RecordState? {
+        try pool.read { db in
+            let state = try ReadContext(db).state(of: id, receivedUpTo: instant)
+            return state.exists ? state : nil
+        }
+    }
+
+    /// Live records of a collection as JSON documents, ordered by id, from the collection table.
+    public func list(_ kind: RecordKind, includeDeleted: Bool = false) throws -> [JSONValue] {
+        try pool.read { db in
+            let sql = "SELECT * FROM \(kind.rawValue)" + (includeDeleted ? "" : " WHERE deleted = 0") + " ORDER BY id"
+            return try Row.fetchAll(db, sql: sql).map { RecordRow.json($0, kind: kind, includeDeletedFlag: includeDeleted) }
+        }
+    }
+
+    /// Live records of a collection as this replica knew them at `instant`, replayed from the log.
+    public func list(_ kind: RecordKind, asOf instant: UInt64) throws -> [JSONValue] {
+        try pool.read { db in
+            let context = try ReadContext(db)
+            var states: [RecordID: RecordState] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT replica, first_seq, hlc, body, record FROM accord_change WHERE received <= ? AND record LIKE ?
+                """, arguments: [Int64(instant), kind.idPrefix + "-%"])
+            while let row = try rows.next() {
+                guard let id = RecordID(row[4] as String) else { continue }
+                let run = try context.run(from: row, record: id)
+                run.apply(to: &states[id, default: RecordState(id: id)])
+            }
+            return states.values.filter { !$0.isDeleted }.sorted { $0.id < $1.id }.map { $0.json() }
+        }
+    }
+
+    /// Every change to a record (or to one field of it), oldest stamp first.
+    public func history(of id: RecordID, field: String? = nil) throws -> [LoggedChange] {
+        try pool.read { db in
+            let context = try ReadContext(db)
+            var result: [LoggedChange] = []
+            var hasher = ChangeHasher()
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT replica, first_seq, hlc, body, record, prev_hash, received FROM accord_change WHERE record = ?
+                """, arguments: [id.rawValue])
+            for row in rows {
+                let run = try context.run(from: row, record: id)
+                let (changes, _) = run.changes(hasher: &hasher)
+                for change in changes where field == nil || change.field == field {
+                    result.append(LoggedChange(change: change, hash: hasher.hash(change), receivedMillis: UInt64(row[6] as Int64),
+                                               authorInfo: context.authorInfo(change.author)))
+                }
+            }
+            return result.sorted { $0.change.stamp < $1.change.stamp }
+        }
+    }
+
+    /// Every change held, author by author in sequence order, for export and verification.
+    public func forEachChange(_ body: (LoggedChange) throws -> Void) throws {
+        try pool.read { db in
+            let context = try ReadContext(db)
+            var hasher = ChangeHasher()
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT replica, first_seq, hlc, body, record, prev_hash, received FROM accord_change ORDER BY replica, first_seq
+                """)
+            while let row = try rows.next() {
+                let run = try context.run(from: row)
+                let (changes, _) = run.changes(hasher: &hasher)
+                for change in changes {
+                    try body(LoggedChange(change: change, hash: hasher.hash(change), receivedMillis: UInt64(row[6] as Int64),
+                                          authorInfo: context.authorInfo(change.author)))
+                }
+            }
+        }
+    }
+
+    /// Replicas known here with their office, role, name and head.
+    public func knownReplicas() throws -> [(id: ReplicaID, info: AuthorInfo?, headSeq: UInt64)] {
+        try pool.read { db in
+            try ReadContext(db).replicas.values.sorted { $0.id < $1.id }.map { replica in
+                (replica.id, replica.author.map { AuthorInfo(author: $0, name: replica.name) }, replica.headSeq)
+            }
+        }
+    }
+
+    /// Recreates every collection table from the change log, in one transaction.
+    public func rebuild() throws {
+        try pool.write { db in
+            let context = try ReadContext(db)
+            for kind in RecordKind.allCases { try db.execute(sql: "DELETE FROM \(kind.rawValue)") }
+            var current: RecordState?
+            var upserts: [RecordKind: RawStatement] = [:]
+            func flush() throws {
+                guard let state = current else { return }
+                if upserts[state.id.kind] == nil { upserts[state.id.kind] = try RawStatement(db, sql: RecordRow.upsertSQL(state.id.kind)) }
+                for value in RecordRow.values(of: state) { upserts[state.id.kind]!.bind(value) }
+                try upserts[state.id.kind]!.execute()
+            }
+            let rows = try Row.fetchCursor(db, sql: "SELECT replica, first_seq, hlc, body, record FROM accord_change ORDER BY record")
+            while let row = try rows.next() {
+                let recordText: String = row[4]
+                if current?.id.rawValue != recordText {
+                    try flush()
+                    guard let id = RecordID(recordText) else { throw DatabaseError(message: "change log holds malformed record id \(recordText)") }
+                    current = RecordState(id: id)
+                }
+                try context.run(from: row, record: current!.id).apply(to: &current!)
+            }
+            try flush()
+        }
+    }
+}
+
+/// Read-side helpers: the replicas table and run decoding.
+struct ReadContext {
+    let db: Database
+    var replicas: [ReplicaID: KnownReplica] = [:]
+    var byIndex: [Int64: KnownReplica] = [:]
+
+    init(_ db: Database) throws {
+        self.db = db
+        for row in try Row.fetchAll(db, sql: "SELECT idx, id, office, role, name, head_seq, head_hash FROM accord_replica") {
+            let replica = try KnownReplica(row: row)
+            replicas[replica.id] = replica
+            byIndex[replica.index] = replica
+        }
+    }
+
+    func authorInfo(_ id: ReplicaID) -> AuthorInfo? {
+        replicas[id].flatMap { replica in replica.author.map { AuthorInfo(author: $0, name: replica.name) } }
+    }
+
+    /// Decodes a row whose first columns are replica, first_seq, hlc, body, record[, prev_hash].
+    func run(from row: Row, record: RecordID? = nil) throws -> ChangeRun {
+        guard let author = byIndex[row[0]]?.id else { throw DatabaseError(message: "change log names unknown replica index \(row[0] as Int64)") }
+        guard let record = record ?? RecordID(row[4] as String) else { throw DatabaseError(message: "change log holds malformed record id \(row[4] as String)") }
+        let data: Data = row[3]
+        var reader = ByteReader(Array(data))
+        let entries = try RunBodyCodec.decode(&reader, count: 0, untilEnd: true, kind: record.kind, baseHLC: HLC(rawValue: UInt64(row[2] as Int64)))
+        let previous = row.count > 5 ? (row[5] as Data?).flatMap { ChangeHash(bytes: Array($0)) } : nil
+        return ChangeRun(author: author, firstSeq: UInt64(row[1] as Int64), record: record, previousHash: previous, entries: entries)
+    }
+
+    func state(of id: RecordID, receivedUpTo instant: UInt64?) throws -> RecordState {
+        var state = RecordState(id: id)
+        let sql = "SELECT replica, first_seq, hlc, body, record FROM accord_change WHERE record = ?" + (instant == nil ? "" : " AND received <= ?")
+        var arguments: StatementArguments = [id.rawValue]
+        if let instant { arguments += [Int64(instant)] }
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            try run(from: row, record: id).apply(to: &state)
+        }
+        return state
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Binds and steps a prepared statement through the SQLite C API. The write path inserts one
+/// log row and one collection row per record; building GRDB `StatementArguments` for each costs
+/// a quarter of the SQLite work itself (see BENCHMARKS.md), so the hot path binds directly.
+struct RawStatement {
+    private let statement: Statement
+    private var handle: OpaquePointer { statement.sqliteStatement }
+    private var position: Int32 = 0
+
+    /// SQLite copies the bytes before `bind` returns (SQLITE_TRANSIENT).
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(_ db: Database, sql: String) throws {
+        statement = try db.cachedStatement(sql: sql)
+    }
+
+    mutating func bind(_ text: String?) {
+        position += 1
+        guard var text else { sqlite3_bind_null(handle, position); return }
+        text.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { chars in
+                _ = sqlite3_bind_text(handle, position, chars.baseAddress ?? UnsafePointer(bitPattern: 1), Int32(chars.count), RawStatement.transient)
+            }
+        }
+    }
+
+    mutating func bind(_ number: Int64?) {
+        position += 1
+        guard let number else { sqlite3_bind_null(handle, position); return }
+        sqlite3_bind_int64(handle, position, number)
+    }
+
+    mutating func bind(_ bytes: [UInt8]?) {
+        position += 1
+        guard let bytes else { sqlite3_bind_null(handle, position); return }
+        bytes.withUnsafeBytes { raw in
+            _ = sqlite3_bind_blob(handle, position, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), RawStatement.transient)
+        }
+    }
+
+    mutating func bind(_ value: FieldValueColumn) {
+        switch value {
+        case .null: bind(nil as Int64?)
+        case .int(let number): bind(number)
+        case .text(let text): bind(text)
+        }
+    }
+
+    /// Runs the statement to completion and readies it for the next bindings.
+    mutating func execute() throws {
+        defer {
+            sqlite3_reset(handle)
+            position = 0
+        }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else {
+            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        }
+    }
+}
+
+/// A collection column's value as stored.
+enum FieldValueColumn {
+    case null
+    case int(Int64)
+    case text(String)
+}

@@ -1,0 +1,66 @@
+import AccordCore
+import GRDB
+
+/// Converts between a merged `RecordState` and its row in a collection table.
+enum RecordRow {
+    /// Column values in the order of `ReplicaSQL.columns(of:)`.
+    static func values(of state: RecordState) -> [FieldValueColumn] {
+        let kind = state.id.kind
+        var values: [FieldValueColumn] = [.text(state.id.rawValue), .text(state.id.owner.rawValue)]
+        if kind == .alertUpload { values.append(.text(state.id.owner.rawValue)) }
+        values.append(.int(state.isDeleted ? 1 : 0))
+        let schema = RecordSchema.of(kind)
+        for spec in schema.fields {
+            if spec.type.isSet {
+                values.append(.text(JSONValue.array(state.elements(of: spec.name).map { .string($0) }).serialized))
+                continue
+            }
+            switch state.value(of: spec.name) {
+            case .null: values.append(.null)
+            case .int(let number): values.append(.int(number))
+            case .string(let text): values.append(.text(text))
+            case .bool(let flag): values.append(.int(flag ? 1 : 0))
+            }
+        }
+        var extra: [String: JSONValue] = [:]
+        for (field, stamped) in state.scalars where field != Change.deletedField && schema.field(named: field) == nil {
+            extra[field] = stamped.value.json
+        }
+        for field in state.sets.keys where schema.field(named: field) == nil {
+            extra[field] = .array(state.elements(of: field).map { .string($0) })
+        }
+        values.append(extra.isEmpty ? .null : .text(JSONValue.object(extra).serialized))
+        return values
+    }
+
+    static func upsertSQL(_ kind: RecordKind) -> String {
+        let columns = ReplicaSQL.columns(of: kind)
+        return "INSERT OR REPLACE INTO \(kind.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+    }
+
+    /// The interchange JSON of a table row: the same document `RecordState.json` gives.
+    static func json(_ row: Row, kind: RecordKind, includeDeletedFlag: Bool) -> JSONValue {
+        var members: [String: JSONValue] = [:]
+        let id: String = row["id"]
+        let owner: String = row["owner"]
+        members["id"] = .string(id)
+        members["owner"] = .string(owner)
+        if kind == .alertUpload { members["contributor"] = .string(owner) }
+        for spec in RecordSchema.of(kind).fields {
+            let value = row[spec.name] as DatabaseValue
+            switch value.storage {
+            case .null: members[spec.name] = .null
+            case .int64(let number): members[spec.name] = .int(number)
+            case .string(let text):
+                if spec.type.isSet, let parsed = try? JSONValue.parse(text) { members[spec.name] = parsed } else { members[spec.name] = .string(text) }
+            case .double(let number): members[spec.name] = .number(String(number))
+            case .blob: members[spec.name] = .null
+            }
+        }
+        if let extra = row["extra"] as String?, case .object(let fields)? = try? JSONValue.parse(extra) {
+            for (key, value) in fields { members[key] = value }
+        }
+        if includeDeletedFlag, (row["deleted"] as Int64?) == 1 { members["deleted"] = .bool(true) }
+        return .object(members)
+    }
+}

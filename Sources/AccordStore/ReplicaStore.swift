@@ -1,0 +1,79 @@
+import AccordCore
+import Foundation
+import GRDB
+
+/// One replica: a SQLite file (WAL) holding the change log, the merged collection tables and
+/// this replica's identity. All writes, local or merged from a peer, are single transactions:
+/// a crash at any point leaves the previous state or the next one, never a mix.
+public final class ReplicaStore: Sendable {
+    public let path: String
+    public let identity: ReplicaIdentity
+    let pool: DatabasePool
+    /// Milliseconds since the epoch; injectable so tests and simulations control time.
+    let clock: @Sendable () -> UInt64
+
+    public static let systemClock: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
+
+    private init(path: String, identity: ReplicaIdentity, pool: DatabasePool, clock: @escaping @Sendable () -> UInt64) {
+        self.path = path
+        self.identity = identity
+        self.pool = pool
+        self.clock = clock
+    }
+
+    static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "accord"
+        return configuration
+    }
+
+    /// Creates a new replica file. Refuses to touch an existing file.
+    public static func create(at path: String, identity: ReplicaIdentity,
+                              clock: @escaping @Sendable () -> UInt64 = systemClock) throws -> ReplicaStore {
+        guard !FileManager.default.fileExists(atPath: path) else { throw StoreError.alreadyExists(path: path) }
+        let pool = try DatabasePool(path: path, configuration: configuration())
+        try pool.write { db in
+            for sql in ReplicaSQL.statements { try db.execute(sql: sql) }
+            let facts = [
+                "format": String(ReplicaSQL.formatVersion), "replica_id": identity.id.rawValue,
+                "office": identity.office.rawValue, "role": identity.role.rawValue, "name": identity.name, "hlc": "0",
+            ]
+            for (key, value) in facts {
+                try db.execute(sql: "INSERT INTO accord_meta (key, value) VALUES (?, ?)", arguments: [key, value])
+            }
+            try db.execute(sql: "INSERT INTO accord_replica (id, office, role, name) VALUES (?, ?, ?, ?)",
+                           arguments: [identity.id.rawValue, identity.office.rawValue, identity.role.rawValue, identity.name])
+        }
+        return ReplicaStore(path: path, identity: identity, pool: pool, clock: clock)
+    }
+
+    /// Opens an existing replica file.
+    public static func open(at path: String, clock: @escaping @Sendable () -> UInt64 = systemClock) throws -> ReplicaStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notAReplica(path: path) }
+        let pool: DatabasePool
+        let meta: [String: String]
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration())
+            meta = try pool.read { db in
+                guard try db.tableExists("accord_meta") else { return [:] }
+                return try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM accord_meta").map { ($0[0] as String, $0[1] as String) })
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notAReplica(path: path)
+        }
+        guard let format = meta["format"].flatMap(Int.init) else { throw StoreError.notAReplica(path: path) }
+        guard format == ReplicaSQL.formatVersion else { throw StoreError.unsupportedFormat(path: path, found: format) }
+        guard let id = meta["replica_id"].flatMap(ReplicaID.init), let office = meta["office"].flatMap(OfficeCode.init),
+              let role = meta["role"].flatMap(ReplicaRole.init), let name = meta["name"] else {
+            throw StoreError.notAReplica(path: path)
+        }
+        return ReplicaStore(path: path, identity: ReplicaIdentity(id: id, office: office, role: role, name: name), pool: pool, clock: clock)
+    }
+
+    /// Reads with GRDB directly, for callers that want plain SQL over the collection tables.
+    public func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
+
+    /// Closes the database (the WAL is checkpointed).
+    public func close() throws { try pool.close() }
+}

@@ -1,0 +1,28 @@
+import AccordCore
+
+/// Errors of the replica store, each saying what to do about it.
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    case notAReplica(path: String)
+    case alreadyExists(path: String)
+    case unsupportedFormat(path: String, found: Int)
+    case recordNotFound(String)
+    case refused(Refusal)
+    case invalid(record: String, problems: [FieldProblem])
+
+    public var description: String {
+        switch self {
+        case .notAReplica(let path):
+            "\(path) is not an Accord replica; create one with `accord init --db \(path) --office CODE --replica NAME`"
+        case .alreadyExists(let path):
+            "\(path) already exists; choose another --db path, or remove the file if you mean to start over"
+        case .unsupportedFormat(let path, let found):
+            "\(path) has replica format \(found), but this accord understands format \(ReplicaSQL.formatVersion); upgrade accord"
+        case .recordNotFound(let id):
+            "no record \(id) in this replica (`accord list KIND` shows the ids)"
+        case .refused(let refusal):
+            "refused: \(refusal.message)"
+        case .invalid(let record, let problems):
+            "\(record): " + problems.map(\.description).joined(separator: "; ")
+        }
+    }
+}

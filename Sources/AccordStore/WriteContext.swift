@@ -1,0 +1,145 @@
+import AccordCore
+import Foundation
+import GRDB
+
+/// What the store knows about one replica (its row in `accord_replica`).
+struct KnownReplica {
+    var index: Int64
+    var id: ReplicaID
+    var author: Author?
+    var name: String?
+    var headSeq: UInt64
+    var headHash: ChangeHash?
+}
+
+/// The state of one write transaction: the replicas table, the records touched so far (loaded
+/// once from the log, then kept in memory), and prepared statements. Local commits and remote
+/// merges both append runs through it, so there is one write path to make fast and correct.
+final class WriteContext {
+    let db: Database
+    let received: Int64
+    var replicas: [ReplicaID: KnownReplica] = [:]
+    var replicasByIndex: [Int64: ReplicaID] = [:]
+    private var states: [RecordID: RecordState] = [:]
+    private var dirty: [RecordID] = []
+    private var dirtySet: Set<RecordID> = []
+    private var changedReplicas: Set<ReplicaID> = []
+    private var insertRun: RawStatement
+    private var upserts: [RecordKind: RawStatement] = [:]
+    private var body = ByteWriter(capacity: 512)
+
+    init(_ db: Database, received: UInt64) throws {
+        self.db = db
+        self.received = Int64(received)
+        insertRun = try RawStatement(db, sql: """
+            INSERT INTO accord_change (replica, first_seq, last_seq, record, hlc, received, prev_hash, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for row in try Row.fetchAll(db, sql: "SELECT idx, id, office, role, name, head_seq, head_hash FROM accord_replica") {
+            let replica = try KnownReplica(row: row)
+            replicas[replica.id] = replica
+            replicasByIndex[replica.index] = replica.id
+        }
+    }
+
+    /// The merged state of a record (empty if it has no changes yet).
+    func state(of id: RecordID) throws -> RecordState {
+        if let cached = states[id] { return cached }
+        var state = RecordState(id: id)
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT replica, first_seq, hlc, body FROM accord_change WHERE record = ?"),
+                                       arguments: [id.rawValue])
+        while let row = try rows.next() {
+            try decodeRun(row: row, record: id).apply(to: &state)
+        }
+        states[id] = state
+        return state
+    }
+
+    func decodeRun(row: Row, record: RecordID) throws -> ChangeRun {
+        guard let author = replicasByIndex[row[0]] else { throw DatabaseError(message: "change log names unknown replica index \(row[0] as Int64)") }
+        let firstSeq = UInt64(row[1] as Int64)
+        let data: Data = row[3]
+        var reader = ByteReader(Array(data))
+        let entries = try RunBodyCodec.decode(&reader, count: Int.max, untilEnd: true, kind: record.kind, baseHLC: HLC(rawValue: UInt64(row[2] as Int64)))
+        return ChangeRun(author: author, firstSeq: firstSeq, record: record, previousHash: nil, entries: entries)
+    }
+
+    /// Registers a replica seen for the first time (or fills in its office and role).
+    @discardableResult
+    func register(_ id: ReplicaID, author: Author?, name: String?) throws -> KnownReplica {
+        if var known = replicas[id] {
+            if known.author == nil, let author {
+                known.author = author
+                known.name = known.name ?? name
+                replicas[id] = known
+                try db.execute(sql: "UPDATE accord_replica SET office = ?, role = ?, name = coalesce(name, ?) WHERE idx = ?",
+                               arguments: [author.office.rawValue, author.role.rawValue, name, known.index])
+            }
+            return known
+        }
+        try db.execute(sql: "INSERT INTO accord_replica (id, office, role, name) VALUES (?, ?, ?, ?)",
+                       arguments: [id.rawValue, author?.office.rawValue, author?.role.rawValue, name])
+        let known = KnownReplica(index: db.lastInsertedRowID, id: id, author: author, name: name, headSeq: 0, headHash: nil)
+        replicas[id] = known
+        replicasByIndex[known.index] = id
+        return known
+    }
+
+    /// Appends a run that directly follows its author's head (checked by the caller), merges it
+    /// into the record's state and advances the author's head.
+    func append(_ run: ChangeRun, lastHash: ChangeHash?) throws {
+        guard var author = replicas[run.author], let first = run.entries.first else { return }
+        body.removeAll()
+        RunBodyCodec.encode(run.entries, kind: run.record.kind, baseHLC: first.hlc, into: &body)
+        insertRun.bind(Int64(author.index))
+        insertRun.bind(Int64(run.firstSeq))
+        insertRun.bind(Int64(run.lastSeq))
+        insertRun.bind(run.record.rawValue)
+        insertRun.bind(Int64(first.hlc.rawValue))
+        insertRun.bind(received)
+        insertRun.bind(run.previousHash?.bytes)
+        insertRun.bind(body.bytes)
+        try insertRun.execute()
+
+        var state = try state(of: run.record)
+        run.apply(to: &state)
+        states[run.record] = state
+        if dirtySet.insert(run.record).inserted { dirty.append(run.record) }
+        author.headSeq = run.lastSeq
+        author.headHash = lastHash
+        replicas[run.author] = author
+        changedReplicas.insert(run.author)
+    }
+
+    /// Writes the rows of every record touched and the new replica heads.
+    func finish() throws {
+        for id in dirty {
+            guard let state = states[id] else { continue }
+            if upserts[id.kind] == nil { upserts[id.kind] = try RawStatement(db, sql: RecordRow.upsertSQL(id.kind)) }
+            for value in RecordRow.values(of: state) { upserts[id.kind]!.bind(value) }
+            try upserts[id.kind]!.execute()
+        }
+        for id in changedReplicas.sorted() {
+            guard let replica = replicas[id] else { continue }
+            try db.execute(sql: "UPDATE accord_replica SET head_seq = ?, head_hash = ? WHERE idx = ?",
+                           arguments: [Int64(replica.headSeq), replica.headHash.map { Data($0.bytes) }, replica.index])
+        }
+        dirty.removeAll()
+        dirtySet.removeAll()
+        changedReplicas.removeAll()
+    }
+}
+
+extension KnownReplica {
+    init(row: Row) throws {
+        guard let id = ReplicaID(row["id"] as String) else { throw DatabaseError(message: "accord_replica holds a malformed id") }
+        self.index = row["idx"]
+        self.id = id
+        if let office = (row["office"] as String?).flatMap(OfficeCode.init), let role = (row["role"] as String?).flatMap(ReplicaRole.init) {
+            self.author = Author(office: office, role: role)
+        }
+        self.name = row["name"]
+        self.headSeq = UInt64(row["head_seq"] as Int64)
+        self.headHash = (row["head_hash"] as Data?).flatMap { ChangeHash(bytes: Array($0)) }
+    }
+}
