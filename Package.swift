@@ -95,6 +95,16 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "AccordSyncTests",
+            dependencies: [
+                "AccordCore", "AccordStore", "AccordSync",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
             name: "AccordCLITests",
             dependencies: ["accord", "AccordCore", "AccordStore", "AccordSync"]
         ),

@@ -190,14 +190,18 @@ struct RebuildCommand: ParsableCommand {
 struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
-        abstract: "Print the SQL of a replica database (as in schemas/replica.sql).",
-        discussion: "Example:\n  accord schema sql"
+        abstract: "Print the contract files of schemas/: the replica's SQL or a collection's JSON Schema.",
+        discussion: "Example:\n  accord schema sql\n  accord schema json alert_upload"
     )
-    @Argument(help: "sql") var what: String = "sql"
+    @Argument(help: "sql, or json") var what: String = "sql"
+    @Argument(help: "With json: activity, training_variant or alert_upload.") var kind: RecordKind?
 
     func run() throws {
-        guard what == "sql" else { throw CLIError("unknown schema \"\(what)\"; try `accord schema sql`") }
-        print(ReplicaSQL.script, terminator: "")
+        switch (what, kind) {
+        case ("sql", nil): print(ReplicaSQL.script, terminator: "")
+        case ("json", let kind?): print(JSONSchemaDocument.make(for: kind).prettyPrinted)
+        default: throw CLIError("try `accord schema sql` or `accord schema json KIND`")
+        }
     }
 }
 

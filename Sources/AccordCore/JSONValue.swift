@@ -237,3 +237,22 @@ struct JSONParser {
         return value
     }
 }
+
+extension JSONValue {
+    /// Indented, key-sorted output for files people read (the schemas).
+    public var prettyPrinted: String { pretty(indent: 0) }
+
+    private func pretty(indent: Int) -> String {
+        let pad = String(repeating: "  ", count: indent + 1)
+        let close = String(repeating: "  ", count: indent)
+        switch self {
+        case .array(let items) where !items.isEmpty && items.contains(where: { if case .object = $0 { true } else { false } }):
+            return "[\n" + items.map { pad + $0.pretty(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)]"
+        case .object(let members) where !members.isEmpty:
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            return "{\n" + keys.map { pad + JSONValue.string($0).serialized + ": " + members[$0]!.pretty(indent: indent + 1) }.joined(separator: ",\n") + "\n\(close)}"
+        default:
+            return serialized
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Crypto
+import SwiftASN1
+import X509
+
+public extension Certificate {
+    /// SHA-256 of the certificate's DER encoding, as 64 lowercase hex digits without separators.
+    ///
+    /// This is the same value as `openssl x509 -noout -fingerprint -sha256` prints, lowercased
+    /// and without colons, so operators can compare a pinned or logged fingerprint by eye.
+    /// It identifies one exact certificate: re-issuing for the same replica gives a new one.
+    var sha256Fingerprint: String {
+        var serializer = DER.Serializer()
+        // Cannot fail: a Certificate serialises by copying the DER bytes it was built or parsed from.
+        try! serializer.serialize(self)
+        let digest = SHA256.hash(data: serializer.serializedBytes)
+        let hexDigits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(SHA256.byteCount * 2)
+        for byte in digest {
+            hex.append(hexDigits[Int(byte >> 4)])
+            hex.append(hexDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
+}
