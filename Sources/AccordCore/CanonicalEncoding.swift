@@ -48,7 +48,7 @@ public enum CanonicalEncoding {
             appendString(text, to: &out)
         }
         if let previous = change.previousHash {
-            out.append(contentsOf: previous.bytes)
+            previous.append(to: &out)
         } else {
             out.append(contentsOf: repeatElement(0, count: 32))
         }

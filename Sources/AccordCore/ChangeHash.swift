@@ -2,12 +2,41 @@ import Crypto
 
 /// SHA-256 of a change's canonical encoding (see `schemas/canonical-change.md`).
 public struct ChangeHash: Hashable, Sendable, CustomStringConvertible {
+    /// The 32 bytes as four big-endian words: held inline, so hashing a large import allocates
+    /// nothing per change.
+    private let words: (UInt64, UInt64, UInt64, UInt64)
+
     /// Exactly 32 bytes.
-    public let bytes: [UInt8]
+    public var bytes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        append(to: &out)
+        return out
+    }
+
+    /// Appends the 32 bytes to `out` without an intermediate array.
+    public func append(to out: inout [UInt8]) {
+        for word in [words.0, words.1, words.2, words.3] {
+            withUnsafeBytes(of: word.bigEndian) { out.append(contentsOf: $0) }
+        }
+    }
 
     public init?(bytes: [UInt8]) {
         guard bytes.count == 32 else { return nil }
-        self.bytes = bytes
+        self = bytes.withUnsafeBytes { ChangeHash(raw: $0) }
+    }
+
+    /// From 32 bytes in memory (a digest).
+    init(raw: UnsafeRawBufferPointer) {
+        func word(_ index: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
+        words = (word(0), word(1), word(2), word(3))
+    }
+
+    public static func == (a: ChangeHash, b: ChangeHash) -> Bool { a.words == b.words }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
     }
 
     public init?(hex: String) {
@@ -21,7 +50,7 @@ public struct ChangeHash: Hashable, Sendable, CustomStringConvertible {
             bytes.append(byte)
             index = next
         }
-        self.bytes = bytes
+        self.init(bytes: bytes)
     }
 
     public var hex: String {
@@ -50,6 +79,6 @@ public struct ChangeHasher {
         buffer.removeAll(keepingCapacity: true)
         CanonicalEncoding.append(change, to: &buffer)
         let digest = buffer.withUnsafeBytes { SHA256.hash(data: $0) }
-        return ChangeHash(bytes: Array(digest))!
+        return digest.withUnsafeBytes { ChangeHash(raw: $0) }
     }
 }

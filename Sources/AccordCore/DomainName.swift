@@ -19,6 +19,7 @@ public enum DomainName {
     /// Accepted labels hold Unicode letters, combining marks (needed by scripts such as
     /// Devanagari), decimal digits, "-" and "_" (app identifiers such as `com.example_app.tv`).
     public static func normalize(_ raw: String) throws(DomainNameError) -> String {
+        if isNormalASCII(raw) { return raw }
         var name = canonicalCase(String(Substring(host(of: raw))))
         if name.utf8.last == UInt8(ascii: ".") { name.unicodeScalars.removeLast() }
         guard !name.isEmpty else { throw DomainNameError(reason: "empty domain") }
@@ -48,6 +49,36 @@ public enum DomainName {
         }
         guard asciiLength <= maxNameLength else { throw tooLong }
         return decodedAny ? labels.joined(separator: ".") : name
+    }
+
+    /// True for a name that the full path below would return unchanged: lowercase ASCII labels
+    /// of letters, digits, "-" and "_", none empty, none starting or ending with "-", none an
+    /// "xn--" label, 63 bytes a label, 253 in all. Most domains are like this, and received
+    /// changes re-check every domain, so it pays to skip the scalar-by-scalar work for them.
+    static func isNormalASCII(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        guard !utf8.isEmpty, utf8.count <= maxNameLength else { return false }
+        var labelLength = 0
+        var previous: UInt8 = UInt8(ascii: ".")
+        var labelStart = utf8.startIndex
+        for index in utf8.indices {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: ".") {
+                guard labelLength > 0, previous != UInt8(ascii: "-") else { return false }
+                labelLength = 0
+            } else {
+                guard isLabelByte(byte) else { return false }
+                if labelLength == 0 {
+                    guard byte != UInt8(ascii: "-") else { return false }
+                    labelStart = index
+                }
+                labelLength += 1
+                guard labelLength <= maxLabelLength else { return false }
+                if labelLength == 4, utf8[labelStart...index].elementsEqual(acePrefix.utf8) { return false }
+            }
+            previous = byte
+        }
+        return labelLength > 0 && previous != UInt8(ascii: "-")
     }
 
     /// The ASCII (punycode) form of a normalised name, e.g. "xn--mnchen-3ya.de".

@@ -143,8 +143,16 @@ public enum FieldValidation {
 /// Text normalisation shared by every field: trimmed, NFC, never otherwise altered.
 public enum Text {
     public static func clean(_ raw: String) -> String {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        return nfc(trimmed)
+        // Most values are ASCII: trim them without Foundation, which bridges through UTF-16.
+        let utf8 = raw.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+            guard let start = utf8.firstIndex(where: { !isSpace($0) }) else { return "" }
+            let end = utf8.lastIndex(where: { !isSpace($0) })!
+            if start == utf8.startIndex && end == utf8.index(before: utf8.endIndex) { return raw }
+            return String(raw[start...end])
+        }
+        return nfc(raw.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// NFC normal form; pure ASCII is returned as is without a trip through Foundation.

@@ -25,6 +25,7 @@ final class WriteContext {
     private var dirtySet: Set<RecordID> = []
     private var changedReplicas: Set<ReplicaID> = []
     private var insertRun: RawStatement
+    private var runsOfRecord: RawStatement
     private var upserts: [RecordKind: RawStatement] = [:]
     private var body = ByteWriter(capacity: 512)
 
@@ -35,6 +36,7 @@ final class WriteContext {
             INSERT INTO accord_change (replica, first_seq, last_seq, record, hlc, received, prev_hash, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        runsOfRecord = try RawStatement(db, sql: "SELECT replica, first_seq, hlc, body FROM accord_change WHERE record = ?")
         for row in try Row.fetchAll(db, sql: "SELECT idx, id, office, role, name, head_seq, head_hash FROM accord_replica") {
             let replica = try KnownReplica(row: row)
             replicas[replica.id] = replica
@@ -42,26 +44,24 @@ final class WriteContext {
         }
     }
 
-    /// The merged state of a record (empty if it has no changes yet).
+    /// The merged state of a record (empty if it has no changes yet). Read through the raw
+    /// statement: every record a commit or merge touches is looked up once, most of them new.
     func state(of id: RecordID) throws -> RecordState {
         if let cached = states[id] { return cached }
         var state = RecordState(id: id)
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT replica, first_seq, hlc, body FROM accord_change WHERE record = ?"),
-                                       arguments: [id.rawValue])
-        while let row = try rows.next() {
-            try decodeRun(row: row, record: id).apply(to: &state)
+        runsOfRecord.bind(id.rawValue)
+        while try runsOfRecord.next() {
+            guard let author = replicasByIndex[runsOfRecord.int64(at: 0)] else {
+                throw DatabaseError(message: "change log names unknown replica index \(runsOfRecord.int64(at: 0))")
+            }
+            var reader = ByteReader(runsOfRecord.blob(at: 3))
+            let entries = try RunBodyCodec.decode(&reader, count: 0, untilEnd: true, kind: id.kind,
+                                                  baseHLC: HLC(rawValue: UInt64(runsOfRecord.int64(at: 2))))
+            ChangeRun(author: author, firstSeq: UInt64(runsOfRecord.int64(at: 1)), record: id, previousHash: nil, entries: entries)
+                .apply(to: &state)
         }
         states[id] = state
         return state
-    }
-
-    func decodeRun(row: Row, record: RecordID) throws -> ChangeRun {
-        guard let author = replicasByIndex[row[0]] else { throw DatabaseError(message: "change log names unknown replica index \(row[0] as Int64)") }
-        let firstSeq = UInt64(row[1] as Int64)
-        let data: Data = row[3]
-        var reader = ByteReader(Array(data))
-        let entries = try RunBodyCodec.decode(&reader, count: Int.max, untilEnd: true, kind: record.kind, baseHLC: HLC(rawValue: UInt64(row[2] as Int64)))
-        return ChangeRun(author: author, firstSeq: firstSeq, record: record, previousHash: nil, entries: entries)
     }
 
     /// Registers a replica seen for the first time (or fills in its office and role).
@@ -89,6 +89,8 @@ final class WriteContext {
     /// into the record's state and advances the author's head.
     func append(_ run: ChangeRun, lastHash: ChangeHash?) throws {
         guard var author = replicas[run.author], let first = run.entries.first else { return }
+        // Load the record's state before the run joins the log, or it would be read back and applied twice.
+        if states[run.record] == nil { _ = try state(of: run.record) }
         body.removeAll()
         RunBodyCodec.encode(run.entries, kind: run.record.kind, baseHLC: first.hlc, into: &body)
         insertRun.bind(Int64(author.index))
@@ -101,9 +103,8 @@ final class WriteContext {
         insertRun.bind(body.bytes)
         try insertRun.execute()
 
-        var state = try state(of: run.record)
-        run.apply(to: &state)
-        states[run.record] = state
+        // Applied in place: a copy would duplicate the record's dictionaries on every run.
+        run.apply(to: &states[run.record]!)
         if dirtySet.insert(run.record).inserted { dirty.append(run.record) }
         author.headSeq = run.lastSeq
         author.headHash = lastHash

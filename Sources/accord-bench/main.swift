@@ -1,5 +1,6 @@
 import AccordCore
 import AccordStore
+import AccordSync
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -15,6 +16,8 @@ func option(_ name: String, _ fallback: Int) -> Int {
     return value
 }
 let recordCount = option("--records", 10_000)
+/// `--only "floor,(2)"` runs only the workloads whose names contain one of the words (for profiling).
+let only: [String] = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1].split(separator: ",").map(String.init) : nil } ?? []
 let iterations = option("--iterations", 5)
 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("accord-bench-\(getpid())")
 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -25,19 +28,33 @@ var fileNumber = 0
     return folder.appendingPathComponent("bench-\(fileNumber).sqlite").path
 }
 
-/// Runs `body` `iterations` times (each with its own fresh setup) and reports min and median ms.
+/// This thread's CPU time in ms: unlike wall time it barely moves when other processes load the
+/// machine, so it is the steadier figure to compare before and after an optimisation.
+func threadCPUMillis() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+    return Double(spec.tv_sec) * 1000 + Double(spec.tv_nsec) / 1e6
+}
+
+/// Runs `body` `iterations` times (each with its own fresh setup) and reports min and median
+/// wall time, and the median CPU time of this thread.
 @MainActor func measure(_ name: String, setup: () throws -> Void = {}, _ body: () throws -> Void) rethrows -> Double {
+    guard only.isEmpty || only.contains(where: name.contains) else { return .nan }
     var samples: [Double] = []
+    var cpu: [Double] = []
     for _ in 0..<iterations {
         try setup()
+        let cpuStart = threadCPUMillis()
         let start = ContinuousClock.now
         try body()
         let elapsed = ContinuousClock.now - start
+        cpu.append(threadCPUMillis() - cpuStart)
         samples.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
     }
     samples.sort()
+    cpu.sort()
     let median = samples[samples.count / 2]
-    print(String(format: "%-58@ min %8.1f ms   median %8.1f ms", name as NSString, samples[0], median))
+    print(String(format: "%-58@ min %8.1f ms   median %8.1f ms   cpu %8.1f ms", name as NSString, samples[0], median, cpu[cpu.count / 2]))
     return median
 }
 
@@ -63,7 +80,37 @@ let csvLines: [String] = rows.map { row -> String in
     let values = row.writes.map { $0.value.stringValue ?? "" }
     return "KE,\(values[0]),\(values[1]),\(values[2]),\(values[3]),\(values[4]),,\"\(values[5])\",,"
 }
-let csvText: String = "contributor,domain,kind,category,status,listed_on,removed_on,legal_basis,redirects_to,notes\n" + csvLines.joined(separator: "\n") + "\n"
+let csvHeader = "contributor,domain,kind,category,status,listed_on,removed_on,legal_basis,redirects_to,notes"
+let csvText: String = csvHeader + "\n" + csvLines.joined(separator: "\n") + "\n"
+
+/// A real office's list: 10,269 rows shaped like the sample file (Unicode and punycode domains,
+/// app identifiers, removal dates, empty cells), all contributed by one office. The sample rows
+/// are repeated with a numbered first label so every domain is distinct.
+func officeList(rowCount: Int, office: String) throws -> String {
+    let sample = try String(contentsOf: URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("samples/alert_upload.sample.csv"), encoding: .utf8)
+    let templates = sample.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    var lines = [csvHeader]
+    for index in 0..<rowCount {
+        var cells = templates[index % templates.count]
+        cells[0] = office
+        if cells[2] == "app" {
+            cells[1] = "\(cells[1]).n\(index)"
+        } else {
+            cells[1] = "n\(index)-\(cells[1])"
+        }
+        lines.append(cells.joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+let officeRowCount = 10_269
+let officeCSV = try officeList(rowCount: officeRowCount, office: "KE")
+if let index = arguments.firstIndex(of: "--write-office-csv"), index + 1 < arguments.count {
+    try officeCSV.write(toFile: arguments[index + 1], atomically: true, encoding: .utf8)
+    print("wrote \(officeRowCount) rows to \(arguments[index + 1])")
+    exit(0)
+}
 
 print("accord-bench: \(recordCount) records, \(iterations) iterations each, SQLite \(String(cString: sqlite3_libversion()))")
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB\n")
@@ -89,11 +136,56 @@ let floor = try measure("floor: raw SQLite insert, \(recordCount) rows × 7 colu
     }
 }
 
+// (0b) What SQLite alone costs for Accord's layout: the same rows plus one log row (a ~90-byte
+// body) per record in an indexed log, i.e. the inserts a local write must do, with no Swift work.
+var layoutPool: DatabasePool!
+_ = try measure("floor: rows + indexed log rows (SQLite only)", setup: {
+    layoutPool = try DatabasePool(path: freshPath())
+    try layoutPool.write { db in
+        try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY NOT NULL, a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT) STRICT, WITHOUT ROWID")
+        try db.execute(sql: "CREATE TABLE log (replica INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, record TEXT NOT NULL, hlc INTEGER NOT NULL, received INTEGER NOT NULL, prev_hash BLOB, body BLOB NOT NULL, PRIMARY KEY (replica, first_seq)) STRICT, WITHOUT ROWID")
+        try db.execute(sql: "CREATE INDEX log_by_record ON log(record)")
+    }
+}) {
+    try layoutPool.write { db in
+        let statement = try db.makeStatement(sql: "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let logStatement = try db.makeStatement(sql: "INSERT INTO log VALUES (1, ?, ?, ?, ?, ?, ?, ?)")
+        let handle = statement.sqliteStatement
+        let logHandle = logStatement.sqliteStatement
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        let body = [UInt8](repeating: 7, count: 90)
+        let hash = [UInt8](repeating: 9, count: 32)
+        for (index, row) in rows.enumerated() {
+            sqlite3_bind_int64(logHandle, 1, Int64(index * 6 + 1))
+            sqlite3_bind_int64(logHandle, 2, Int64(index * 6 + 6))
+            sqlite3_bind_text(logHandle, 3, row.id.rawValue, -1, transient)
+            sqlite3_bind_int64(logHandle, 4, Int64(index) << 16)
+            sqlite3_bind_int64(logHandle, 5, 1_700_000_000_000)
+            sqlite3_bind_blob(logHandle, 6, hash, 32, transient)
+            sqlite3_bind_blob(logHandle, 7, body, 90, transient)
+            guard sqlite3_step(logHandle) == SQLITE_DONE else { fatalError("insert failed") }
+            sqlite3_reset(logHandle)
+            sqlite3_bind_text(handle, 1, row.id.rawValue, -1, transient)
+            for (index, write) in row.writes.enumerated() {
+                sqlite3_bind_text(handle, Int32(index + 2), write.value.stringValue ?? "", -1, transient)
+            }
+            guard sqlite3_step(handle) == SQLITE_DONE else { fatalError("insert failed") }
+            sqlite3_reset(handle)
+        }
+    }
+}
+
 // (1) Import of a 10,000-row ALERT CSV: parse, validate, normalise, write.
 var importStore: ReplicaStore!
 let importMedian = try measure("(1) import \(recordCount)-row ALERT CSV", setup: { importStore = try newStore() }) {
     let report = try importStore.importRecords(.alertUpload, bytes: Array(csvText.utf8), format: .csv)
     precondition(report.created == recordCount)
+}
+
+var officeStore: ReplicaStore!
+_ = try measure("(1b) import a real office's \(officeRowCount)-row ALERT CSV", setup: { officeStore = try newStore() }) {
+    let report = try officeStore.importRecords(.alertUpload, bytes: Array(officeCSV.utf8), format: .csv)
+    precondition(report.created == officeRowCount, "created \(report.created)")
 }
 
 // (2) 10,000 records × 6 fields written locally in one transaction.
@@ -104,12 +196,22 @@ let writeMedian = try measure("(2) local write \(recordCount) records × 6 field
     }
 }
 
-// (3) The full change set as one batch (wire encoding comes with the sync transport).
+// (3) The full change set: read from the log, encoded for the wire, and decoded.
 let source = try newStore()
 _ = try source.commit { transaction in for row in rows { try transaction.write(row.id, row.writes) } }
-var batch: ChangeBatch!
-_ = try measure("(3) read the full change set from the log", { batch = try source.missingChanges(for: VersionVector(), limit: .max) })
+var batch = try source.missingChanges(for: VersionVector(), limit: .max)
 precondition(batch.changeCount == recordCount * 6)
+_ = try measure("(3a) read the full change set from the log", { batch = try source.missingChanges(for: VersionVector(), limit: .max) })
+var frame = WireBatch.encode(batch)
+_ = try measure("(3b) encode \(batch.changeCount) changes for the wire", { frame = WireBatch.encode(batch) })
+let stored = WireBatch.encode(batch, compression: .none)
+_ = try measure("(3c) decode and check the frame", {
+    let decoded = try WireBatch.decode(frame)
+    precondition(decoded == batch)
+})
+let perChange = Double(frame.count) / Double(batch.changeCount)
+print(String(format: "    size: %d bytes uncompressed, %d bytes compressed (%.2f MB, %.2f bytes a change; target ≤ 0.7 MB)",
+             stored.count, frame.count, Double(frame.count) / 1_000_000, perChange))
 
 // (4) Applying it into an empty replica.
 var target: ReplicaStore!

@@ -1,0 +1,213 @@
+import AccordCore
+import Foundation
+import GRDB
+
+/// One thing `verify` found wrong, named precisely enough to find the row at fault.
+public struct VerificationProblem: Sendable, Hashable, CustomStringConvertible {
+    /// A stable identifier: `chain-gap`, `chain-broken`, `head-mismatch`, `unknown-author`,
+    /// `unauthorized`, `schema`, `undecodable`, `table-mismatch`, `table-extra-row`.
+    public var rule: String
+    public var replica: ReplicaID?
+    public var seq: UInt64?
+    public var record: String?
+    public var message: String
+
+    public var description: String {
+        var place: [String] = []
+        if let replica { place.append("replica \(replica)" + (seq.map { " seq \($0)" } ?? "")) }
+        if let record { place.append("record \(record)") }
+        return "\(rule): " + (place.isEmpty ? "" : place.joined(separator: ", ") + ": ") + message
+    }
+}
+
+/// What `verify` checked and found.
+public struct VerificationReport: Sendable, Hashable {
+    public var replicas = 0
+    public var changes = 0
+    public var records = 0
+    public var problems: [VerificationProblem] = []
+    /// True when more problems were found than were kept.
+    public var truncated = false
+
+    public var isValid: Bool { problems.isEmpty }
+}
+
+extension ReplicaStore {
+    /// Checks the whole replica offline, trusting nothing but the log's own hashes:
+    ///
+    /// - every replica's chain is complete (sequence numbers 1…head, no gap, no overlap) and
+    ///   unbroken (each run names the hash of the change before it), and ends at the head hash
+    ///   recorded for that replica;
+    /// - every change is by a replica with a known office and role, is authorised by the rules
+    ///   (`Authorization.check`) and fits the schema (`ChangeCheck`);
+    /// - every collection table equals a replay of the log, row for row and value for value.
+    ///
+    /// So a value altered, a change deleted or reordered, or a table row edited, inserted or
+    /// removed behind Accord's back is reported with the replica, sequence number or record at
+    /// fault. Runs in one read transaction; keeps at most `maxProblems` problems.
+    public func verify(maxProblems: Int = 100) throws -> VerificationReport {
+        try pool.read { db in
+            var report = VerificationReport()
+            let context = try ReadContext(db)
+            report.replicas = context.replicas.count
+            var problems = ProblemList(limit: maxProblems)
+            report.changes = try Self.verifyChains(db, context: context, problems: &problems)
+            report.records = try Self.verifyTables(db, context: context, problems: &problems)
+            report.problems = problems.kept
+            report.truncated = problems.truncated
+            return report
+        }
+    }
+
+    /// Checks every chain, change by change; returns how many changes the log holds.
+    private static func verifyChains(_ db: Database, context: ReadContext, problems: inout ProblemList) throws -> Int {
+        var changeCount = 0
+        func add(_ problem: VerificationProblem) { problems.add(problem) }
+        var hasher = ChangeHasher()
+        var current: KnownReplica?
+        var nextSeq: UInt64 = 1
+        var previous: ChangeHash?
+        func closeChain() {
+            guard let replica = current else { return }
+            if nextSeq - 1 != replica.headSeq || previous != replica.headHash {
+                add(VerificationProblem(rule: "head-mismatch", replica: replica.id, seq: replica.headSeq, record: nil,
+                                        message: "the log ends at seq \(nextSeq - 1) with hash \(previous?.hex.prefix(16) ?? "none"), but the replica's recorded head is seq \(replica.headSeq) with hash \(replica.headHash?.hex.prefix(16) ?? "none") (changes deleted, or the head altered)"))
+            }
+        }
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT replica, first_seq, hlc, body, record, prev_hash FROM accord_change ORDER BY replica, first_seq
+            """)
+        while let row = try rows.next() {
+            let index: Int64 = row[0]
+            let firstSeq = UInt64(row[1] as Int64)
+            guard let replica = context.byIndex[index] else {
+                add(VerificationProblem(rule: "unknown-author", replica: nil, seq: firstSeq, record: row[4],
+                                        message: "the log names replica index \(index), which is not in accord_replica"))
+                continue
+            }
+            if current?.index != index {
+                closeChain()
+                current = replica
+                nextSeq = 1
+                previous = nil
+            }
+            let run: ChangeRun
+            do { run = try context.run(from: row) } catch {
+                add(VerificationProblem(rule: "undecodable", replica: replica.id, seq: firstSeq, record: row[4],
+                                        message: "the stored run cannot be decoded: \(error)"))
+                continue
+            }
+            if run.firstSeq != nextSeq {
+                let message = run.firstSeq > nextSeq
+                    ? "changes \(nextSeq)…\(run.firstSeq - 1) are missing from the log"
+                    : "the run starting at seq \(run.firstSeq) overlaps changes already in the chain (up to \(nextSeq - 1))"
+                add(VerificationProblem(rule: "chain-gap", replica: replica.id, seq: run.firstSeq, record: run.record.rawValue, message: message))
+            } else if run.previousHash != previous {
+                add(VerificationProblem(rule: "chain-broken", replica: replica.id, seq: run.firstSeq, record: run.record.rawValue,
+                                        message: "the change names previous hash \(run.previousHash?.hex.prefix(16) ?? "none"), but change \(run.firstSeq - 1) hashes to \(previous?.hex.prefix(16) ?? "none") (a change before it was altered, removed or reordered)"))
+            }
+            if let author = replica.author {
+                if let refusal = Authorization.check(author: author, record: run.record) {
+                    add(VerificationProblem(rule: "unauthorized", replica: replica.id, seq: run.firstSeq, record: run.record.rawValue,
+                                            message: "\(refusal.rule): \(refusal.message)"))
+                }
+            } else {
+                add(VerificationProblem(rule: "unknown-author", replica: replica.id, seq: run.firstSeq, record: run.record.rawValue,
+                                        message: "the replica has no known office and role, so its changes cannot be authorised"))
+            }
+            for (offset, entry) in run.entries.enumerated() {
+                if let problem = ChangeCheck.problem(kind: run.record.kind, field: entry.field, element: entry.element, value: entry.value) {
+                    add(VerificationProblem(rule: "schema", replica: replica.id, seq: run.firstSeq + UInt64(offset), record: run.record.rawValue, message: problem))
+                }
+            }
+            previous = run.changes(hasher: &hasher).lastHash
+            nextSeq = max(nextSeq, run.lastSeq + 1)
+            changeCount += run.entries.count
+        }
+        closeChain()
+        // A replica with a head but no change at all in the log.
+        let logged = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT replica FROM accord_change"))
+        for replica in context.replicas.values.sorted(by: { $0.id < $1.id }) where replica.headSeq > 0 && !logged.contains(replica.index) {
+            add(VerificationProblem(rule: "head-mismatch", replica: replica.id, seq: replica.headSeq, record: nil,
+                                    message: "the replica's recorded head is seq \(replica.headSeq), but the log holds none of its changes"))
+        }
+        return changeCount
+    }
+
+    /// Replays the log record by record and compares each table row; returns how many records the log holds.
+    private static func verifyTables(_ db: Database, context: ReadContext, problems: inout ProblemList) throws -> Int {
+        func add(_ problem: VerificationProblem) { problems.add(problem) }
+        var seen: [RecordKind: Int] = [:]
+        var statements: [RecordKind: Statement] = [:]
+        func compare(_ state: RecordState) throws {
+            let kind = state.id.kind
+            seen[kind, default: 0] += 1
+            if statements[kind] == nil {
+                statements[kind] = try db.makeStatement(sql: "SELECT \(ReplicaSQL.columns(of: kind).joined(separator: ", ")) FROM \(kind.rawValue) WHERE id = ?")
+            }
+            let expected = RecordRow.values(of: state).map(\.databaseValue)
+            guard let row = try Row.fetchOne(statements[kind]!, arguments: [state.id.rawValue]) else {
+                add(VerificationProblem(rule: "table-mismatch", replica: nil, seq: nil, record: state.id.rawValue,
+                                        message: "the log holds this record but table \(kind.rawValue) has no row for it"))
+                return
+            }
+            let columns = ReplicaSQL.columns(of: kind)
+            for (offset, column) in columns.enumerated() where row[offset] as DatabaseValue != expected[offset] {
+                add(VerificationProblem(rule: "table-mismatch", replica: nil, seq: nil, record: state.id.rawValue,
+                                        message: "column \(kind.rawValue).\(column) holds \(row[offset] as DatabaseValue), but a replay of the log gives \(expected[offset])"))
+            }
+        }
+        var current: RecordState?
+        let rows = try Row.fetchCursor(db, sql: "SELECT replica, first_seq, hlc, body, record FROM accord_change ORDER BY record, replica, first_seq")
+        while let row = try rows.next() {
+            let recordText: String = row[4]
+            if current?.id.rawValue != recordText {
+                if let state = current { try compare(state) }
+                guard let id = RecordID(recordText) else {
+                    add(VerificationProblem(rule: "undecodable", replica: nil, seq: nil, record: recordText, message: "the log holds a malformed record id"))
+                    current = nil
+                    continue
+                }
+                current = RecordState(id: id)
+            }
+            guard let run = try? context.run(from: row, record: current!.id) else { continue }  // reported by the chain check
+            run.apply(to: &current!)
+        }
+        if let state = current { try compare(state) }
+        for kind in RecordKind.allCases {
+            // Rows with no history behind them (counting is not enough: one row may have been
+            // deleted and another forged).
+            let extra = try String.fetchAll(db, sql: """
+                SELECT id FROM \(kind.rawValue) t WHERE NOT EXISTS (SELECT 1 FROM accord_change c WHERE c.record = t.id) ORDER BY id LIMIT 20
+                """)
+            for id in extra {
+                add(VerificationProblem(rule: "table-extra-row", replica: nil, seq: nil, record: id,
+                                        message: "table \(kind.rawValue) has a row that no change in the log produced"))
+            }
+        }
+        return seen.values.reduce(0, +)
+    }
+}
+
+/// The problems found so far, up to a limit.
+struct ProblemList {
+    let limit: Int
+    var kept: [VerificationProblem] = []
+    var truncated = false
+
+    init(limit: Int) { self.limit = limit }
+
+    mutating func add(_ problem: VerificationProblem) {
+        if kept.count < limit { kept.append(problem) } else { truncated = true }
+    }
+}
+
+extension FieldValueColumn {
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .int(let number): number.databaseValue
+        case .text(let text): text.databaseValue
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import AccordCore
+import AccordStore
+import Foundation
+import GRDB
+import Testing
+
+/// `verify` passes on honest replicas and names every kind of direct tampering with the file.
+@Suite("Verification")
+struct VerifyTests {
+    /// A replica holding three commits of its own and two merged from another laptop of the office.
+    static func honestReplica(in folder: URL) throws -> ReplicaStore {
+        let kenya = OfficeCode("KE")!
+        let other = try ReplicaStore.create(at: folder.appendingPathComponent("other.sqlite").path,
+                                            identity: ReplicaIdentity(id: ReplicaID("00000000000000aa")!, office: kenya, role: .office, name: "mombasa"))
+        let store = try ReplicaStore.create(at: folder.appendingPathComponent("main.sqlite").path,
+                                            identity: ReplicaIdentity(id: ReplicaID("00000000000000bb")!, office: kenya, role: .office, name: "nairobi"))
+        for (index, domain) in ["one.example", "two.example", "three.example"].enumerated() {
+            try store.write(RecordID.alert(contributor: kenya, normalizedDomain: domain), [
+                FieldWrite(field: "domain", value: .string(domain)),
+                FieldWrite(field: "status", value: .string("online")),
+                FieldWrite(field: "listed_on", value: .string("2026-0\(index + 1)-15")),
+            ])
+        }
+        for domain in ["four.example", "five.example"] {
+            try other.write(RecordID.alert(contributor: kenya, normalizedDomain: domain), [
+                FieldWrite(field: "domain", value: .string(domain)), FieldWrite(field: "status", value: .string("offline")),
+            ])
+        }
+        _ = try store.merge(other.missingChanges(for: VersionVector(), limit: 1000))
+        try other.close()
+        return store
+    }
+
+    /// Runs `tamper` on the raw SQLite file, then verifies through a freshly opened store.
+    func verifyAfter(_ tamper: (Database) throws -> Void) throws -> VerificationReport {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("accord-verify-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try Self.honestReplica(in: folder)
+        #expect(try store.verify().isValid, "the honest replica must verify before tampering")
+        try store.close()
+        let raw = try DatabaseQueue(path: store.path)
+        try raw.write(tamper)
+        try raw.close()
+        return try ReplicaStore.open(at: store.path).verify()
+    }
+
+    @Test func honestReplicaVerifies() throws {
+        let report = try verifyAfter { _ in }
+        #expect(report.isValid)
+        #expect(report.replicas == 2)
+        #expect(report.changes == 13)
+        #expect(report.records == 5)
+    }
+
+    @Test func alteredValueInTheLogBreaksTheChain() throws {
+        let report = try verifyAfter { db in
+            // Re-stamp the first run of replica bb: its hash changes, so the second run no longer chains to it.
+            try db.execute(sql: """
+                UPDATE accord_change SET hlc = hlc + 1
+                WHERE replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb') AND first_seq = 1
+                """)
+        }
+        #expect(report.problems.map(\.rule) == ["chain-broken"])
+        #expect(report.problems.first?.replica == ReplicaID("00000000000000bb"))
+        #expect(report.problems.first?.seq == 4)
+    }
+
+    @Test func alteredBodyOfTheLastRunMismatchesTheHead() throws {
+        let report = try verifyAfter { db in
+            let sql = "SELECT body FROM accord_change WHERE replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb') AND first_seq = 7"
+            var body = try Data.fetchOne(db, sql: sql)!
+            let range = try #require(body.range(of: Data("online".utf8)))
+            body.replaceSubrange(range, with: Data("onlinf".utf8))
+            try db.execute(sql: "UPDATE accord_change SET body = ? WHERE first_seq = 7", arguments: [body])
+        }
+        let rules = Set(report.problems.map(\.rule))
+        #expect(rules.contains("head-mismatch"))
+        #expect(rules.contains("schema"), "\"onlinf\" is not a status")
+        #expect(rules.contains("table-mismatch"), "the table still says online")
+    }
+
+    @Test func deletedChangeLeavesAGap() throws {
+        let report = try verifyAfter { db in
+            try db.execute(sql: "DELETE FROM accord_change WHERE first_seq = 4 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb')")
+        }
+        #expect(report.problems.contains { $0.rule == "chain-gap" && $0.replica == ReplicaID("00000000000000bb") && $0.seq == 7 })
+        let orphan = RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: "two.example").rawValue
+        #expect(report.problems.contains { $0.rule == "table-extra-row" && $0.record == orphan },
+                "the table still holds a row for the record whose only change was deleted")
+    }
+
+    @Test func deletedLastChangeMismatchesTheHead() throws {
+        let report = try verifyAfter { db in
+            try db.execute(sql: "DELETE FROM accord_change WHERE first_seq = 3 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000aa')")
+        }
+        #expect(report.problems.contains { $0.rule == "head-mismatch" && $0.replica == ReplicaID("00000000000000aa") })
+    }
+
+    @Test func reorderedSequenceNumbersBreakTheChain() throws {
+        let report = try verifyAfter { db in
+            let replica = "(SELECT idx FROM accord_replica WHERE id = '00000000000000bb')"
+            try db.execute(sql: "UPDATE accord_change SET first_seq = -4, last_seq = -6 WHERE replica = \(replica) AND first_seq = 4")
+            try db.execute(sql: "UPDATE accord_change SET first_seq = 4, last_seq = 6 WHERE replica = \(replica) AND first_seq = 7")
+            try db.execute(sql: "UPDATE accord_change SET first_seq = 7, last_seq = 9 WHERE replica = \(replica) AND first_seq = -4")
+        }
+        #expect(report.problems.contains { $0.rule == "chain-broken" && $0.seq == 4 })
+    }
+
+    @Test func editedTableRowIsNamed() throws {
+        let record = RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: "two.example")
+        let report = try verifyAfter { db in
+            try db.execute(sql: "UPDATE alert_upload SET status = 'offline' WHERE id = ?", arguments: [record.rawValue])
+        }
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.rule == "table-mismatch")
+        #expect(report.problems.first?.record == record.rawValue)
+        #expect(report.problems.first?.message.contains("alert_upload.status") == true)
+    }
+
+    @Test func insertedAndDeletedTableRowsAreNamed() throws {
+        let removed = RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: "one.example")
+        let report = try verifyAfter { db in
+            try db.execute(sql: "DELETE FROM alert_upload WHERE id = ?", arguments: [removed.rawValue])
+            try db.execute(sql: "INSERT INTO alert_upload (id, owner, contributor, deleted, domain) VALUES ('alert-KE-forged', 'KE', 'KE', 0, 'forged.example')")
+        }
+        #expect(report.problems.contains { $0.rule == "table-mismatch" && $0.record == removed.rawValue })
+        #expect(report.problems.contains { $0.rule == "table-extra-row" && $0.record == "alert-KE-forged" })
+    }
+
+    @Test func changesOfAnotherOfficeAreUnauthorized() throws {
+        let report = try verifyAfter { db in
+            // Claim that replica aa belongs to France: its changes to Kenyan ALERT entries are not authorised.
+            try db.execute(sql: "UPDATE accord_replica SET office = 'FR' WHERE id = '00000000000000aa'")
+        }
+        #expect(report.problems.map(\.rule) == ["unauthorized", "unauthorized"])
+        #expect(report.problems.allSatisfy { $0.replica == ReplicaID("00000000000000aa") })
+    }
+}
