@@ -85,8 +85,11 @@ final class SyncFixture: @unchecked Sendable {
     }
 
     /// A client for `store` (credentials issued for it unless given).
+    /// The connect timeout is short: every server here is on 127.0.0.1, and a test of an
+    /// unreachable server should not wait the ten seconds a real network deserves.
     func client(_ store: ReplicaStore, url: String, credentials: TLSCredentials? = nil, replica: ReplicaID? = nil) throws -> SyncClient {
-        try SyncClient(url: url, replica: replica ?? store.identity.id, credentials: credentials ?? self.credentials(for: store))
+        try SyncClient(url: url, replica: replica ?? store.identity.id, credentials: credentials ?? self.credentials(for: store),
+                       connectTimeout: .seconds(1))
     }
 
     /// One full sync of `store` with the server at `url`; the client is always shut down.

@@ -22,8 +22,11 @@ public final class SyncClient: Sendable {
     /// - Parameters:
     ///   - url: `https://HOST:PORT` of the server.
     ///   - verifyHostname: see `TLSCredentials.clientConfiguration(verifyHostname:)`.
+    ///   - connectTimeout: how long to keep trying to connect (AsyncHTTPClient retries a
+    ///     refused connection until then, then reports the last error).
     public init(url: String, replica: ReplicaID, credentials: TLSCredentials, verifyHostname: Bool = true,
-                limits: WireLimits = WireLimits(), requestTimeout: TimeAmount = .seconds(300)) throws {
+                limits: WireLimits = WireLimits(), connectTimeout: TimeAmount = .seconds(10),
+                requestTimeout: TimeAmount = .seconds(300)) throws {
         guard let parsed = URL(string: url), parsed.scheme == "https", let host = parsed.host, !host.isEmpty else {
             throw SyncFailure.localSetup("\(url) is not an https:// URL with a host (for example https://hub.example.org:8443)")
         }
@@ -34,7 +37,7 @@ public final class SyncClient: Sendable {
         maxResponseBytes = limits.maxFrameBytes + 1024
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: credentials.clientConfiguration(verifyHostname: verifyHostname),
-            timeout: .init(connect: .seconds(10), read: .seconds(120)))
+            timeout: .init(connect: connectTimeout, read: .seconds(120)))
         configuration.httpVersion = .http1Only
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
