@@ -10,7 +10,8 @@ import NIOSSL
 /// versions, so matching on it is the only portable way to tell the cases apart.
 enum ConnectionErrorClassifier {
     static func classify(_ error: any Error, url: String) -> any Error {
-        if error is SyncFailure { return error }
+        if error is SyncFailure || error is CancellationError { return error }
+        if let client = error as? HTTPClientError, client == .cancelled { return CancellationError() }
         let text = String(describing: error)
         let upper = text.uppercased()
         let tls: [(String, String)] = [
