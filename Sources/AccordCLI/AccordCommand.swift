@@ -19,7 +19,7 @@ public struct AccordCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, AddCommand.self, EditCommand.self, DeleteCommand.self, RestoreCommand.self,
             ImportCommand.self, ListCommand.self, ShowCommand.self, HistoryCommand.self, LogCommand.self,
-            RebuildCommand.self, SchemaCommand.self, DemoCommand.self,
+            RebuildCommand.self, SchemaCommand.self, PKICommand.self, ServeCommand.self, SyncCommand.self, DemoCommand.self,
         ]
     )
 

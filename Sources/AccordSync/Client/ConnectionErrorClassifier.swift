@@ -44,7 +44,7 @@ enum ConnectionErrorClassifier {
                                  ("UNREACHABLE", "network unreachable"), ("NO ROUTE", "no route to host"),
                                  ("CONNECT", "could not connect"), ("RESOLVE", "the host name does not resolve"),
                                  ("LOOKUP", "the host name does not resolve")] where upper.contains(marker) {
-            return SyncFailure.unreachable(url: url, detail: "\(detail) (\(text))")
+            return SyncFailure.unreachable(url: url, detail: detail)
         }
         return SyncFailure.unreachable(url: url, detail: text)
     }
