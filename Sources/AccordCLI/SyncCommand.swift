@@ -50,6 +50,9 @@ struct SyncCommand: AsyncParsableCommand {
         }
         print(summary.line)
         for line in summary.refusalDetails { StandardError.write(line + "\n") }
+        if summary.notOffered > 0 {
+            StandardError.write("note: \(summary.notOffered) change(s) of other offices' replicas were not sent: a server accepts them only from their own office, which delivers them itself\n")
+        }
         if summary.refusedCount > 0 {
             throw CLIError("\(summary.refusedCount) change run(s) refused (listed above); fix the cause (clock, permissions) and sync again — refused changes stay here and are sent again next time")
         }

@@ -109,3 +109,34 @@ struct ConvergenceTests {
         #expect(try Records.snapshot(hub) == Records.snapshot(kenya))
     }
 }
+
+/// Any replica can serve: two laptops of one office sync directly, no hub involved.
+@Suite("Peer to peer")
+struct PeerTests {
+    @Test func twoLaptopsOfAnOfficeSyncDirectly() async throws {
+        let fixture = try SyncFixture()
+        defer { fixture.close() }
+        let hub = try fixture.replica("hub", office: "WIPO")
+        let laptop1 = try fixture.replica("nairobi-1", office: "KE")
+        let laptop2 = try fixture.replica("nairobi-2", office: "KE")
+        _ = try Records.listAlert(laptop1, domain: "one.example")
+        _ = try Records.listAlert(laptop2, domain: "two.example")
+        try hub.write(Records.activity("WIPO", "forum"), [FieldWrite(field: "title", value: .string("Global forum"))])
+        // Laptop 1 has the secretariat's activity; laptop 2 does not.
+        try await fixture.serving(hub) { url in try await fixture.sync(laptop1, with: url) }
+
+        try await fixture.serving(laptop2) { url in
+            let client = try SyncClient(url: url, replica: laptop1.identity.id, credentials: fixture.credentials(for: laptop1),
+                                        verifyHostname: false, connectTimeout: .seconds(1))
+            let summary = try await SyncSession(store: laptop1, client: client).run()
+            try await client.shutdown()
+            #expect(summary.pushed == 3 && summary.pulled == 3)
+            // The secretariat's change is not relayed by an office: laptop 2 gets it from the hub.
+            #expect(summary.notOffered == 1 && summary.refusedCount == 0)
+        }
+        #expect(try laptop2.record(Records.alert("KE", "one.example")) != nil)
+        #expect(try laptop1.record(Records.alert("KE", "two.example")) != nil)
+        #expect(try laptop2.record(Records.activity("WIPO", "forum")) == nil)
+        #expect(try laptop2.bindings().map(\.replica) == [laptop1.identity.id])
+    }
+}

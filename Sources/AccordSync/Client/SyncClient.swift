@@ -112,7 +112,7 @@ public final class SyncClient: Sendable {
     /// One request with any headers and raw body: the protocol's own calls go through here, and
     /// so do tests that must send what a well-behaved client never would.
     public func raw(path: String, method: String, body: [UInt8]?, headers: [String: String] = [:],
-                    includeProtocolHeaders: Bool = true) async throws -> (status: Int, body: [UInt8]) {
+                    includeProtocolHeaders: Bool = true) async throws -> (status: Int, body: [UInt8], headers: [String: String]) {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = HTTPMethod(rawValue: method)
         if includeProtocolHeaders {
@@ -124,7 +124,9 @@ public final class SyncClient: Sendable {
         do {
             let response = try await http.execute(request, timeout: requestTimeout)
             let buffer = try await response.body.collect(upTo: maxResponseBytes)
-            return (Int(response.status.code), Array(buffer.readableBytesView))
+            var headers: [String: String] = [:]
+            for header in response.headers { headers[header.name.lowercased()] = header.value }
+            return (Int(response.status.code), Array(buffer.readableBytesView), headers)
         } catch {
             throw ConnectionErrorClassifier.classify(error, url: baseURL)
         }

@@ -38,11 +38,21 @@ public struct SyncSession: Sendable {
     func push(from serverVector: VersionVector, into summary: inout SyncSummary,
               progress: (@Sendable (SyncProgress) -> Void)?) async throws {
         let mine = try await blocking { try store.versionVector() }
-        let expected = Int(clamping: serverVector.missingCount(from: mine))
-        guard expected > 0 else { return }
+        guard serverVector.missingCount(from: mine) > 0 else { return }
         // What the server holds or has been offered in this sync: advanced past every batch
         // sent, refused or not, so a refused run is not offered again until the next sync.
         var offered = serverVector
+        // A server accepts relayed changes only from their author's own office (`PushScreen`):
+        // changes of other offices' replicas are not offered at all; they reach the server
+        // from their own office. Counted so the summary can say so.
+        let office = store.identity.office
+        for replica in try await blocking({ try store.knownReplicas() })
+        where replica.id != store.identity.id && replica.info?.author.office != office && mine[replica.id] > offered[replica.id] {
+            summary.notOffered += Int(clamping: mine[replica.id] - offered[replica.id])
+            offered[replica.id] = mine[replica.id]
+        }
+        let expected = Int(clamping: offered.missingCount(from: mine))
+        guard expected > 0 else { return }
         var sent = 0
         while true {
             let limit = batchChanges

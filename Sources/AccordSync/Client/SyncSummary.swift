@@ -13,6 +13,9 @@ public struct SyncSummary: Sendable {
     public var heldByServer: [PushReport.Run] = []
     /// Runs this replica refused when merging what it pulled.
     public var refusedLocally: [RefusedRun] = []
+    /// Changes of other offices' replicas held here but not offered to the server, which only
+    /// accepts them from their own office (they get there from that office).
+    public var notOffered = 0
     public var traffic = SyncClient.Traffic()
 
     public init() {}
