@@ -83,6 +83,8 @@ let package = Package(
             dependencies: [
                 "AccordCore", "AccordStore", "AccordSync",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
