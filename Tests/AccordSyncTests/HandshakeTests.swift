@@ -65,6 +65,20 @@ struct HandshakeTests {
         #expect(try hub.bindings().isEmpty)
     }
 
+    @Test func serverWithCertificateFromAnotherCAIsRefusedByTheClient() async throws {
+        let fixture = try SyncFixture()
+        defer { fixture.close() }
+        let hub = try fixture.replica("hub", office: "WIPO")
+        let kenya = try fixture.replica("nairobi-1", office: "KE")
+        let impostor = try fixture.credentials(for: hub, by: try fixture.foreignCA())
+        try await fixture.serving(hub, credentials: impostor) { url in
+            let failure = try await Self.syncFailure(fixture, kenya, url, try fixture.credentials(for: kenya))
+            guard case .tlsHandshake(_, let reason) = failure else { Issue.record("expected a TLS failure, got \(failure)"); return }
+            #expect(reason.contains("server's certificate did not verify"), "\(reason)")
+        }
+        #expect(try hub.bindings().isEmpty)
+    }
+
     @Test func unreachableServerSaysSo() async throws {
         let fixture = try SyncFixture()
         defer { fixture.close() }

@@ -65,9 +65,9 @@ final class SyncFixture: @unchecked Sendable {
 
     /// Runs `body` with `store` served on 127.0.0.1 (a free port), then shuts the server down
     /// gracefully, as SIGTERM would.
-    func serving<T: Sendable>(_ store: ReplicaStore, options: ServerOptions = ServerOptions(),
+    func serving<T: Sendable>(_ store: ReplicaStore, options: ServerOptions = ServerOptions(), credentials: TLSCredentials? = nil,
                               _ body: @Sendable (_ url: String) async throws -> T) async throws -> T {
-        let server = try SyncServer(store: store, credentials: credentials(for: store), port: 0, options: options,
+        let server = try SyncServer(store: store, credentials: credentials ?? self.credentials(for: store), port: 0, options: options,
                                     logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
         let running = Task { try await group.run() }

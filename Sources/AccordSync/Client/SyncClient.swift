@@ -22,11 +22,13 @@ public final class SyncClient: Sendable {
     /// - Parameters:
     ///   - url: `https://HOST:PORT` of the server.
     ///   - verifyHostname: see `TLSCredentials.clientConfiguration(verifyHostname:)`.
-    ///   - connectTimeout: how long to keep trying to connect (AsyncHTTPClient retries a
-    ///     refused connection until then, then reports the last error).
+    ///   - connectTimeout: how long one connection attempt may take.
+    ///   - retryConnecting: whether to retry failed connections (with backoff, until
+    ///     `connectTimeout`). Off by default: a sync is run by a person or a script that is
+    ///     better told at once that nothing answers — running it again resumes it anyway.
     public init(url: String, replica: ReplicaID, credentials: TLSCredentials, verifyHostname: Bool = true,
                 limits: WireLimits = WireLimits(), connectTimeout: TimeAmount = .seconds(10),
-                requestTimeout: TimeAmount = .seconds(300)) throws {
+                retryConnecting: Bool = false, requestTimeout: TimeAmount = .seconds(300)) throws {
         guard let parsed = URL(string: url), parsed.scheme == "https", let host = parsed.host, !host.isEmpty else {
             throw SyncFailure.localSetup("\(url) is not an https:// URL with a host (for example https://hub.example.org:8443)")
         }
@@ -39,6 +41,7 @@ public final class SyncClient: Sendable {
             tlsConfiguration: credentials.clientConfiguration(verifyHostname: verifyHostname),
             timeout: .init(connect: connectTimeout, read: .seconds(120)))
         configuration.httpVersion = .http1Only
+        configuration.connectionPool.retryConnectionEstablishment = retryConnecting
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
