@@ -62,9 +62,7 @@ struct AuthorisationTests {
             let batch = ChangeBatch(authors: frenchBatch.authors.merging([ghost: AuthorInfo(author: Author(office: .secretariat, role: .secretariat), name: "geneva")]) { a, _ in a },
                                     runs: frenchBatch.runs + [ghostRun])
 
-            let client = try fixture.client(kenya, url: url)
-            let (report, _) = try await client.push(batch)
-            try await client.shutdown()
+            let report = try await fixture.push(batch, as: kenya, to: url)
             #expect(report.applied == 0)
             #expect(report.refused.count == 2)
             #expect(report.refused.allSatisfy { $0.rule == "impersonation" })
@@ -107,9 +105,7 @@ struct AuthorisationTests {
             try await fixture.sync(france, with: url)
             let forged = Self.run(author: kenya.identity.id, record: target, [("status", "offline")])
             let valid = try colleague.missingChanges(for: VersionVector(), limit: 100)
-            let client = try fixture.client(kenya, url: url)
-            let (report, _) = try await client.push(ChangeBatch(authors: valid.authors, runs: [forged] + valid.runs))
-            try await client.shutdown()
+            let report = try await fixture.push(ChangeBatch(authors: valid.authors, runs: [forged] + valid.runs), as: kenya, to: url)
             #expect(report.refused.count == 1)
             #expect(report.refused.first?.rule == "owner-only")
             #expect(report.refused.first?.record == target.rawValue)
@@ -135,9 +131,7 @@ struct AuthorisationTests {
             #expect(throws: StoreError.self) { try hub.write(target, [FieldWrite(field: "status", value: .string("offline"))]) }
             // …and refused by the hub when a client sends it anyway.
             let forged = Self.run(author: geneva.identity.id, record: target, [("status", "offline")])
-            let client = try fixture.client(geneva, url: url)
-            let (report, _) = try await client.push(ChangeBatch(runs: [forged]))
-            try await client.shutdown()
+            let report = try await fixture.push(ChangeBatch(runs: [forged]), as: geneva, to: url)
             #expect(report.applied == 0)
             #expect(report.refused.map(\.rule) == ["alert-contributor-only"])
         }
@@ -154,9 +148,7 @@ struct AuthorisationTests {
         try await fixture.serving(hub) { url in
             var batch = try kenya.missingChanges(for: VersionVector(), limit: 100)
             batch.authors[kenya.identity.id] = AuthorInfo(author: Author(office: .secretariat, role: .secretariat), name: "nairobi-1")
-            let client = try fixture.client(kenya, url: url)
-            let (report, _) = try await client.push(batch)
-            try await client.shutdown()
+            let report = try await fixture.push(batch, as: kenya, to: url)
             #expect(report.refused.map(\.rule) == ["identity-mismatch"])
             #expect(report.applied == 0)
         }

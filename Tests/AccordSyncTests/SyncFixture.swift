@@ -92,6 +92,19 @@ final class SyncFixture: @unchecked Sendable {
                        connectTimeout: .seconds(1))
     }
 
+    /// One push of a hand-made batch, speaking as `store` with its own certificate.
+    func push(_ batch: ChangeBatch, as store: ReplicaStore, to url: String) async throws -> PushReport {
+        let client = try client(store, url: url)
+        do {
+            let (report, _) = try await client.push(batch)
+            try await client.shutdown()
+            return report
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
     /// One full sync of `store` with the server at `url`; the client is always shut down.
     @discardableResult
     func sync(_ store: ReplicaStore, with url: String, batchChanges: Int = SyncProtocol.defaultBatchChanges,
