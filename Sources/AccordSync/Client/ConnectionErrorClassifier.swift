@@ -26,6 +26,10 @@ enum ConnectionErrorClassifier {
             ("HOSTNAME", "the server's certificate does not list this host name; use the name it was issued for (`accord pki issue --dns NAME`) or --peer for a LAN address"),
             ("WRONG_VERSION_NUMBER", "the server does not speak TLS on this port (is it `accord serve`?)"),
         ]
+        // A connection closed without TLS close_notify: the server went away mid-request.
+        if upper.contains("UNCLEANSHUTDOWN") || upper.contains("UNCLEAN SHUTDOWN") {
+            return SyncFailure.unreachable(url: url, detail: "the connection was cut mid-request; run the sync again to resume it")
+        }
         for (marker, reason) in tls where upper.contains(marker) {
             return SyncFailure.tlsHandshake(url: url, reason: reason)
         }
