@@ -69,9 +69,12 @@ struct SyncResponder: HTTPResponder {
             throw SyncHTTPError(.methodNotAllowed, SyncErrorCode.methodNotAllowed, "\(path) takes \(endpoint.method.rawValue), not \(request.method.rawValue)")
         }
         if path != SyncProtocol.Path.health { try Self.checkProtocol(request) }
-        let peer = try service.authenticator.authenticate(try await context.peerCertificate(),
-                                                          replicaHeader: request.headers[Self.replicaField],
-                                                          requireReplica: endpoint.needsReplica)
+        let certificate = try await context.peerCertificate()
+        let replicaHeader = request.headers[Self.replicaField]
+        // Binding a replica on first contact writes to SQLite: off the cooperative pool.
+        let peer = try await service.onThreadPool { [service] in
+            try service.authenticator.authenticate(certificate, replicaHeader: replicaHeader, requireReplica: endpoint.needsReplica)
+        }
         outcome.peer = peer
 
         switch path {
