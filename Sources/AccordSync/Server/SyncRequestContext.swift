@@ -6,17 +6,17 @@ import X509
 /// The request context of the sync server. It keeps the connection's `Channel` so that a
 /// handler can read the client certificate the TLS handshake verified: identity always comes
 /// from there, never from anything the client writes in a header or body.
-public struct SyncRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+struct SyncRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
     let channel: any Channel
 
-    public init(source: ApplicationRequestContextSource) {
+    init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
     }
 
     /// Push bodies are limited by `SyncServer.Configuration.limits`, not by this default.
-    public var maxUploadSize: Int { WireLimits().maxFrameBytes }
+    var maxUploadSize: Int { WireLimits().maxFrameBytes }
 
     /// The client's certificate as verified during the handshake.
     ///
