@@ -19,7 +19,8 @@ public struct AccordCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, AddCommand.self, EditCommand.self, DeleteCommand.self, RestoreCommand.self,
             ImportCommand.self, ListCommand.self, ShowCommand.self, HistoryCommand.self, LogCommand.self,
-            RebuildCommand.self, VerifyCommand.self, SchemaCommand.self, DemoCommand.self,
+            RebuildCommand.self, VerifyCommand.self, SchemaCommand.self, PKICommand.self, ServeCommand.self,
+            SyncCommand.self, DemoCommand.self,
         ]
     )
 

@@ -1,14 +1,18 @@
 import AccordCore
 import AccordStore
+import AccordSync
 import ArgumentParser
 import Foundation
+import Logging
+import ServiceLifecycle
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Walk through Accord: two offices work offline, conflict, merge, and audit.",
+        abstract: "Walk through Accord: a hub and two offices over mutual TLS, offline work, a conflict, the audit trail.",
         discussion: """
-            Everything happens in a temporary folder that is removed afterwards (--keep keeps it).
+            Runs a hub (the secretariat), the Kenyan and Korean offices and an auditor on 127.0.0.1
+            with throw-away certificates, all in a temporary folder removed afterwards (--keep keeps it).
             Example:
               swift run accord demo
             """
@@ -21,93 +25,175 @@ struct DemoCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { if !keep { try? FileManager.default.removeItem(at: folder) } }
         try await DemoScript(folder: folder).run()
-        if keep { print("\nkept \(folder.path)") }
+        print(keep ? "\nkept \(folder.path)" : "\nremoved \(folder.path)")
     }
 }
 
-/// The demo's steps, printed as the commands a person would type.
+/// The demo's steps, narrated as the commands a person would type at each site.
 struct DemoScript {
     let folder: URL
 
     func step(_ text: String) { print("\n== \(text)") }
     func command(_ text: String) { print("$ accord \(text)") }
+    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
     func run() async throws {
-        step("Two laptops of the Kenyan office, each with its own replica")
-        let laptop1 = try makeReplica("nairobi-1", office: "KE")
-        let laptop2 = try makeReplica("nairobi-2", office: "KE")
+        step("The secretariat creates its CA and issues one certificate per replica (O=office, OU=role, CN=name)")
+        let pki = folder.appendingPathComponent("pki")
+        command("pki init --dir pki")
+        let ca = try CertificateAuthority.create(in: pki, commonName: "Accord demo CA")
+        let sites = [
+            Site(name: "hub", office: "WIPO", role: .secretariat),
+            Site(name: "nairobi-1", office: "KE", role: .office),
+            Site(name: "seoul-1", office: "KR", role: .office),
+            Site(name: "audit-1", office: "WIPO", role: .auditor),
+        ]
+        var stores: [String: ReplicaStore] = [:]
+        var credentials: [String: TLSCredentials] = [:]
+        for site in sites {
+            command("pki issue --dir pki --office \(site.office) --role \(site.role.rawValue) --replica \(site.name)")
+            let files = try ca.issueFiles(in: pki, identity: PeerIdentity(office: site.office, role: site.role, replicaName: site.name))
+            credentials[site.name] = try TLSCredentials(certificateFile: files.certificate.path, keyFile: files.key.path,
+                                                        caFile: pki.appendingPathComponent("ca.crt").path)
+            command("init --db \(site.name).accord --office \(site.office) --replica \(site.name) --role \(site.role.rawValue)")
+            let identity = ReplicaIdentity(id: .random(), office: OfficeCode(site.office)!, role: site.role, name: site.name)
+            stores[site.name] = try ReplicaStore.create(at: path("\(site.name).accord"), identity: identity)
+        }
+        let hub = stores["hub"]!, kenya = stores["nairobi-1"]!, korea = stores["seoul-1"]!, auditor = stores["audit-1"]!
+        defer { for store in stores.values { try? store.close() } }
 
-        step("Laptop 1 imports the office's ALERT list (CSV, Unicode and punycode domains)")
+        step("The hub serves on 127.0.0.1 over TLS 1.3, requiring a client certificate from the CA")
+        command("serve --db hub.accord --port 0 --cert pki/hub.crt --key pki/hub.key --ca pki/ca.crt")
+        let server = try SyncServer(store: hub, credentials: credentials["hub"]!, port: 0,
+                                    logger: Logger(label: "accord.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let group = ServiceGroup(configuration: .init(services: [server], logger: Logger(label: "accord.demo", factory: { _ in SwiftLogNoOpLogHandler() })))
+        let serving = Task { try await group.run() }
+        do {
+            let url = "https://127.0.0.1:\(try await server.boundPort())"
+            print("serving replica hub on \(url)")
+            try await script(url: url, hub: hub, kenya: kenya, korea: korea, auditor: auditor, credentials: credentials)
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = try? await serving.value
+            throw error
+        }
+        step("The hub stops gracefully (as on Ctrl-C or SIGTERM)")
+        await group.triggerGracefulShutdown()
+        try await serving.value
+        print("stopped")
+    }
+
+    struct Site {
+        var name: String
+        var office: String
+        var role: ReplicaRole
+    }
+
+    func script(url: String, hub: ReplicaStore, kenya: ReplicaStore, korea: ReplicaStore, auditor: ReplicaStore,
+                credentials: [String: TLSCredentials]) async throws {
+        func sync(_ store: ReplicaStore) async throws -> SyncSummary {
+            let name = store.identity.name
+            command("sync --db \(name).accord --hub \(url) --cert pki/\(name).crt --key pki/\(name).key --ca pki/ca.crt")
+            let client = try SyncClient(url: url, replica: store.identity.id, credentials: credentials[name]!)
+            do {
+                let summary = try await SyncSession(store: store, client: client).run()
+                try await client.shutdown()
+                print(summary.line)
+                for line in summary.refusalDetails { print("  " + line) }
+                return summary
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+        }
+
+        step("Offline: Kenya imports its ALERT list and records a workshop; Korea and the secretariat add activities")
         let csv = folder.appendingPathComponent("ke-alert-list.csv")
         try DemoData.alertCSV.write(to: csv, atomically: true, encoding: .utf8)
-        command("import alert_upload \(csv.lastPathComponent) --db nairobi-1.accord")
-        let report = try laptop1.importRecords(.alertUpload, bytes: Array(DemoData.alertCSV.utf8), format: .csv)
+        command("import alert_upload ke-alert-list.csv --db nairobi-1.accord")
+        let report = try kenya.importRecords(.alertUpload, bytes: Array(DemoData.alertCSV.utf8), format: .csv)
         print("imported: \(report.created) new records, \(report.changes) changes")
-        command("import alert_upload \(csv.lastPathComponent) --db nairobi-1.accord   # again: nothing changes")
-        let again = try laptop1.importRecords(.alertUpload, bytes: Array(DemoData.alertCSV.utf8), format: .csv)
-        print("imported: \(again.created) new, \(again.unchanged) unchanged, \(again.changes) changes")
+        let workshop = try add(kenya, .activity, DemoData.kenyanWorkshop)
+        _ = try add(korea, .activity, DemoData.koreanSeminar)
+        _ = try add(hub, .activity, DemoData.secretariatForum)
 
-        step("Laptop 2 lists the same site offline, typed in punycode")
-        command(#"add alert_upload --json '{"domain": "xn--fuball-cta.example", "status": "offline", "category": "live_sports"}' --db nairobi-2.accord"#)
-        let sameSite = RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: try DomainName.normalize("xn--fuball-cta.example"))
-        try laptop2.write(sameSite, [FieldWrite(field: "domain", value: .string(try DomainName.normalize("xn--fuball-cta.example"))),
-                                     FieldWrite(field: "status", value: .string("offline")),
-                                     FieldWrite(field: "category", value: .string("live_sports"))])
-        print(sameSite)
+        step("Each office syncs with the hub: only what the other side lacks travels")
+        _ = try await sync(kenya)
+        _ = try await sync(korea)
+        _ = try await sync(kenya)
 
-        step("Both laptops sync (peer to peer here; `accord sync` does the same with the hub over mutual TLS)")
-        try exchange(laptop1, laptop2)
-        command("list alert_upload --db nairobi-2.accord")
-        try printAlerts(laptop2)
-
-        step("Offline, both edit the status of the same entry: a conflict")
-        let target = sameSite
-        command("edit \(target) --set status=online --db nairobi-1.accord")
-        try laptop1.write(target, [FieldWrite(field: "status", value: .string("online"))])
+        step("Offline again, Kenya and the secretariat both correct the workshop's participant count: a conflict")
+        command("edit \(workshop) --set participant_count=45 --db nairobi-1.accord")
+        try kenya.write(workshop, [FieldWrite(field: "participant_count", value: .int(45))])
         try await Task.sleep(for: .milliseconds(5))
-        command("edit \(target) --set status=offline --set notes='taken down 24 Nov' --db nairobi-2.accord")
-        try laptop2.write(target, [FieldWrite(field: "status", value: .string("offline")), FieldWrite(field: "notes", value: .string("taken down 24 Nov"))])
+        command("edit \(workshop) --set participant_count=52 --db hub.accord")
+        try hub.write(workshop, [FieldWrite(field: "participant_count", value: .int(52))])
+        command("edit \(workshop) --set city=Mombasa --db nairobi-1.accord")
+        try kenya.write(workshop, [FieldWrite(field: "city", value: .string("Mombasa"))])
 
-        step("Sync again: last writer wins, everywhere the same")
-        try exchange(laptop1, laptop2)
-        for (name, store) in [("nairobi-1", laptop1), ("nairobi-2", laptop2)] {
-            command("show \(target) --json --db \(name).accord")
-            print(try store.record(target)!.json().serialized)
+        step("Everyone syncs: last writer wins by (clock, replica id), the same at every replica")
+        _ = try await sync(kenya)
+        _ = try await sync(korea)
+        let reference = try Self.snapshot(hub)
+        for store in [kenya, korea] where try Self.snapshot(store) != reference {
+            throw CLIError("demo failed: \(store.identity.name) did not converge with the hub")
         }
+        for store in [hub, kenya, korea] {
+            command("show \(workshop) --json --db \(store.identity.name).accord")
+            print(try store.record(workshop)!.json().serialized)
+        }
+        print("✓ the hub, Kenya and Korea hold identical records (\(reference.count) records compared)")
 
         step("The audit trail of the conflicted field")
-        command("history \(target) --field status --db nairobi-1.accord")
-        let current = try laptop1.record(target)
-        for logged in try laptop1.history(of: target, field: "status") {
-            let won = current?.scalars["status"]?.stamp == logged.change.stamp
+        command("history \(workshop) --field participant_count --db hub.accord")
+        let current = try hub.record(workshop)
+        for logged in try hub.history(of: workshop, field: "participant_count") {
+            let won = current?.scalars["participant_count"]?.stamp == logged.change.stamp
             let who = logged.authorInfo.map { "\($0.author.office)/\($0.name ?? "?")" } ?? "?"
-            print("\(logged.change.hlc)  status = \(logged.change.value.json.serialized)  by \(who)\(won ? "  ← current" : "")")
+            print("\(logged.change.hlc)  participant_count = \(logged.change.value.json.serialized)  by \(who)\(won ? "  ← winner" : "")")
         }
 
-        step("Rebuild the tables from the log: identical")
-        let before = try laptop1.list(.alertUpload).map(\.serialized)
-        try laptop1.rebuild()
-        print(before == (try laptop1.list(.alertUpload).map(\.serialized)) ? "identical ✓" : "DIFFERENT ✗")
-        try laptop1.close()
-        try laptop2.close()
+        step("The secretariat may edit any activity, but never a national ALERT entry")
+        let alert = RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: "stream-kenya-free.example")
+        command("edit \(alert) --set status=offline --db hub.accord")
+        do {
+            try hub.write(alert, [FieldWrite(field: "status", value: .string("offline"))])
+            throw CLIError("demo failed: the secretariat changed an ALERT entry")
+        } catch let error as StoreError {
+            print("Error: \(error)")
+        }
+
+        step("The auditor pulls everything, and cannot push")
+        let audited = try await sync(auditor)
+        print("the auditor now holds \(try auditor.list(.activity).count + auditor.list(.alertUpload).count) records (\(audited.pulled) changes)")
+        print("a tampered client pushes a change as the auditor anyway:")
+        let client = try SyncClient(url: url, replica: auditor.identity.id, credentials: credentials["audit-1"]!)
+        let forged = ChangeRun(author: auditor.identity.id, firstSeq: 1, record: alert, previousHash: nil,
+                               entries: [ChangeRun.Entry(hlc: HLC(millis: ReplicaStore.systemClock()), field: "status", value: .string("offline"))])
+        do {
+            _ = try await client.push(ChangeBatch(runs: [forged]))
+            try await client.shutdown()
+            throw CLIError("demo failed: the hub accepted an auditor's push")
+        } catch let failure as SyncFailure {
+            try await client.shutdown()
+            print("Error: \(failure)")
+        }
+        print("the entry is unchanged at the hub: status = \(try hub.record(alert)!.value(of: "status"))")
     }
 
-    func makeReplica(_ name: String, office: String) throws -> ReplicaStore {
-        command("init --db \(name).accord --office \(office) --replica \(name)")
-        let identity = ReplicaIdentity(id: .random(), office: OfficeCode(office)!, role: .office, name: name)
-        return try ReplicaStore.create(at: folder.appendingPathComponent("\(name).accord").path, identity: identity)
+    func add(_ store: ReplicaStore, _ kind: RecordKind, _ json: String) throws -> RecordID {
+        command("add \(kind.rawValue) --json '\(json)' --db \(store.identity.name).accord")
+        guard case .object(let fields) = try JSONValue.parse(json) else { throw CLIError("demo data is not a JSON object") }
+        guard case .success(let record) = RecordInput.validate(fields, kind: kind, office: store.identity.office, assignment: .random) else {
+            throw CLIError("demo data is not a valid \(kind.rawValue)")
+        }
+        try store.write(record.id, RecordInput.writes(for: record, existing: nil))
+        print(record.id)
+        return record.id
     }
 
-    func exchange(_ a: ReplicaStore, _ b: ReplicaStore) throws {
-        let toB = try b.merge(a.missingChanges(for: b.versionVector(), limit: 10_000))
-        let toA = try a.merge(b.missingChanges(for: a.versionVector(), limit: 10_000))
-        print("\(a.identity.name) → \(b.identity.name): \(toB.applied) changes; \(b.identity.name) → \(a.identity.name): \(toA.applied) changes")
-    }
-
-    func printAlerts(_ store: ReplicaStore) throws {
-        let records = try store.list(.alertUpload)
-        let columns = ["id", "domain", "status", "category"]
-        print(Table.render(header: columns, rows: records.map { record in columns.map { record[$0].map(Table.cell) ?? "" } }))
+    static func snapshot(_ store: ReplicaStore) throws -> [String] {
+        try RecordKind.allCases.flatMap { try store.list($0, includeDeleted: true).map(\.serialized) }
     }
 }
 
@@ -120,4 +206,7 @@ enum DemoData {
         KE,com.example.iptvplayer,app,iptv,online,2026-10-20,,Copyright Act 2001 s.35,,app identifier
 
         """
+    static let kenyanWorkshop = #"{"title": "National workshop on online piracy", "kind": "workshop", "mode": "in_person", "city": "Nairobi", "host_country": "KE", "start_date": "2026-11-10", "participant_count": 40}"#
+    static let koreanSeminar = #"{"title": "저작권 집행 세미나", "title_en": "Seminar on copyright enforcement", "kind": "seminar", "city": "서울", "host_country": "KR"}"#
+    static let secretariatForum = #"{"title": "Global forum on IP enforcement", "kind": "forum", "mode": "hybrid", "wipo_role": "organizer"}"#
 }

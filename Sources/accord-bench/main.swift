@@ -8,7 +8,8 @@ import GRDBSQLite
 // accord-bench: the workloads of BENCHMARKS.md, each against fresh files in a temporary folder,
 // with the raw SQLite floor measured in the same run. Run it in release:
 //
-//     swift run -c release accord-bench [--records N] [--iterations K]
+//     swift run -c release accord-bench [--records N] [--iterations K] [--only "floor,(2),sync"]
+//                                       [--sync-records N] [--offices N] [--write-office-csv PATH]
 
 let arguments = CommandLine.arguments
 func option(_ name: String, _ fallback: Int) -> Int {
@@ -225,3 +226,8 @@ let rebuildMedian = try measure("(5) rebuild \(recordCount) records from the log
 
 print(String(format: "\nlocal write / floor: %.2f×   (target ≤ 3×)", writeMedian / floor))
 print(String(format: "import: %.0f ms, apply: %.0f ms, rebuild: %.0f ms", importMedian, applyMedian, rebuildMedian))
+
+// The sync workloads over loopback TLS (SyncBenchmarks.swift); `--only sync` runs just these.
+if only.isEmpty || only.contains("sync") {
+    try await runSyncBenchmarks(records: option("--sync-records", 100_000), offices: option("--offices", 200))
+}
