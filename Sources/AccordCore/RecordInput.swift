@@ -34,6 +34,7 @@ public enum RecordInput {
         var fields: [String: NormalizedField] = [:]
 
         var owner = office
+        var ownerGiven: String?
         let ownerKey = kind == .alertUpload ? "contributor" : "owner"
         for key in ["owner", "contributor"] where input[key] != nil && input[key] != .null {
             guard key == ownerKey || (kind == .alertUpload && key == "owner") else {
@@ -44,7 +45,17 @@ public enum RecordInput {
                 problems.append(FieldProblem(field: key, message: "\(input[key]!.serialized) is not an office code (ISO 3166-1 alpha-2 or WIPO)"))
                 continue
             }
+            if kind == .alertUpload && code.isSecretariat {
+                problems.append(FieldProblem(field: key, message: "WIPO does not contribute ALERT entries; the contributor is the listing office's ISO 3166-1 alpha-2 code"))
+                continue
+            }
+            // For ALERT entries `owner` and `contributor` are one thing: two values are ambiguous.
+            if let earlier = ownerGiven, code != owner {
+                problems.append(FieldProblem(field: key, message: "\(code) differs from \(earlier) \(owner); they name the same office"))
+                continue
+            }
             owner = code
+            ownerGiven = key
         }
 
         for (key, value) in input where !["id", "owner", "contributor"].contains(key) {
