@@ -97,10 +97,15 @@ struct CLIBadInputTests {
         #expect(try sandbox.fails(["edit", id, "--set", "listed_on=2026-02-30", "--db", db]).stderr.contains("listed_on: "))
         #expect(try sandbox.fails(["edit", id, "--set", "domain=", "--db", db]).stderr.contains("domain: is required"))
         #expect(try sandbox.fails(["edit", id, "--set", "colour=red", "--db", db]).stderr.contains("no field \"colour\""))
+        // The domain is the ALERT entry's identity: it cannot be changed into another site.
+        #expect(try sandbox.fails(["edit", id, "--set", "domain=b.example", "--db", db]).stderr.contains("domain: b.example is not the domain of \(id)"))
+        #expect(try sandbox.fails(["add", "alert_upload", "--db", db, "--json", #"{"id": "alert-KE-abc", "domain": "b.example"}"#]).stderr.contains("id: "))
         #expect(try sandbox.fails(["edit", id, "--set", "status", "--db", db]).stderr.contains("field=value"))
         #expect(try sandbox.fails(["edit", id, "--add", "status=online", "--db", db]).stderr.contains("not a set field"))
         #expect(try sandbox.fails(["edit", id, "--db", db]).stderr.contains("nothing to change"))
         #expect(try sandbox.fingerprint(db) == before)
+        // Another spelling of the same domain is the same site: nothing to change.
+        #expect(try sandbox.ok(["edit", id, "--set", "domain=HTTPS://A.Example/", "--db", db]).stdout.contains("nothing changed"))
     }
 
     @Test func unknownAndMalformedRecordIDsAreNamed() throws {

@@ -87,9 +87,17 @@ struct FieldValidationUnitTests {
         #expect(normal(.trainingVariant, "jurisdiction", .string("Latin America")) == .scalar(.string("Latin America")))
     }
 
-    @Test func languageTagsKeepTheirSpelling() {
-        for tag in ["fr", "pt-BR", "zh-Hant", "es-419", "sr-Latn-RS", "fil"] {
+    @Test func canonicalLanguageTagsAreKept() {
+        for tag in ["fr", "pt-BR", "zh-Hant", "es-419", "sr-Latn-RS", "fil", "de-CH-1996", "en-a-bbb-x-ab"] {
             #expect(normal(.trainingVariant, "language", .string(tag)) == .scalar(.string(tag)))
+        }
+    }
+
+    /// BCP 47 is case-insensitive; one canonical case keeps `FR` and `fr` one value.
+    @Test func languageTagsAreStoredInCanonicalCase() {
+        let cases = ["FR": "fr", "pt-br": "pt-BR", "PT-BR": "pt-BR", "ZH-hant": "zh-Hant", "sr-latn-rs": "sr-Latn-RS", "EN-A-BB-X-AB": "en-a-bb-x-ab"]
+        for (given, canonical) in cases {
+            #expect(normal(.trainingVariant, "language", .string(given)) == .scalar(.string(canonical)), "\(given)")
         }
     }
 

@@ -288,6 +288,20 @@ struct RecordInputUnitTests {
         #expect(try accepted(.activity, #"{"id": "act-KE-abc", "title": "x"}"#).id.rawValue == "act-KE-abc")
     }
 
+    /// An ALERT entry's id is its contributor and domain: a given id must be that one, or the
+    /// list would hold two entries for one site.
+    @Test func aGivenALERTIDMustBeTheIDOfItsDomain() throws {
+        #expect(refusedFields(.alertUpload, #"{"id": "alert-KE-abc", "domain": "c.example"}"#) == ["id"])
+        let derived = RecordID.alert(contributor: try #require(OfficeCode("KE")), normalizedDomain: "c.example")
+        #expect(try accepted(.alertUpload, #"{"id": "\#(derived)", "domain": "https://C.example/"}"#).id == derived)
+        // An update by id alone does not restate the domain.
+        #expect(try accepted(.alertUpload, #"{"id": "alert-KE-abc", "status": "offline"}"#).id.rawValue == "alert-KE-abc")
+        let other = try #require(RecordID("alert-KE-abc"))
+        let problem = try #require(RecordInput.identityProblem(id: other, fields: ["domain": .scalar(.string("c.example"))]))
+        #expect(problem.field == "domain")
+        #expect(problem.message.contains(derived.rawValue))
+    }
+
     /// Re-importing a file must find the same records, so ids come from the natural key.
     @Test func naturalIDsComeFromTheNaturalKey() throws {
         let a = try accepted(.activity, #"{"title": "Workshop", "start_date": "2019-05-01", "city": "Kingston", "notes": "a"}"#)
@@ -298,7 +312,9 @@ struct RecordInputUnitTests {
         let tv1 = try accepted(.trainingVariant, #"{"material": "m", "language": "fr", "year": 2020}"#)
         let tv2 = try accepted(.trainingVariant, #"{"material": "m", "language": "fr", "year": "2020"}"#)
         let tv3 = try accepted(.trainingVariant, #"{"material": "m", "language": "es", "year": 2020}"#)
+        let tv4 = try accepted(.trainingVariant, #"{"material": "m", "language": "FR", "year": 2020}"#)
         #expect(tv1.id == tv2.id)
+        #expect(tv1.id == tv4.id)
         #expect(tv1.id != tv3.id)
     }
 

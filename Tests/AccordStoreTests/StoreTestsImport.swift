@@ -167,6 +167,18 @@ struct StoreTestsImport {
         #expect(try kenya.changeCount() == 0)
     }
 
+    /// An `id` column that names another site than the row's domain would create a second
+    /// entry for one site: refused, naming the line.
+    @Test func anIDThatIsNotTheDomainsIsRefused() throws {
+        let folder = try StoreTestFolder()
+        let kenya = try folder.replica("nairobi", office: "KE")
+        let right = RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: "a.example")
+        let csv = "id,domain,status\n\(right),A.example,online\nalert-KE-abc,b.example,online\n"
+        let failure = try #require(throws: ImportFailure.self) { try kenya.importRecords(.alertUpload, bytes: Array(csv.utf8), format: .csv) }
+        #expect(failure.problems.map { "\($0.line):\($0.field ?? "-")" } == ["3:id"])
+        #expect(try kenya.changeCount() == 0)
+    }
+
     /// A date given in a file is checked against the stored record's other date; the error
     /// rolls back the rows already written in the same import.
     @Test func aDateBeforeTheStoredDateImportsNothing() throws {
