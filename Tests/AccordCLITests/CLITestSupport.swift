@@ -17,7 +17,7 @@ struct CLIResult: CustomStringConvertible {
 
 /// Runs the built `accord` executable as a user would: a separate process, real files, its
 /// own environment. Everything happens in a temporary folder removed afterwards.
-final class CLISandbox {
+final class CLISandbox: @unchecked Sendable {
     let folder: URL
 
     init() throws {

@@ -134,6 +134,59 @@ struct CLIWorkflowTests {
         #expect(try sandbox.fingerprint(db) == before)
     }
 
+    /// A spreadsheet export: byte order mark, CRLF, a quoted cell with a comma and a line
+    /// break, empty cells.
+    @Test func anExcelStyleCSVImports() throws {
+        let sandbox = try CLISandbox()
+        let db = try sandbox.initReplica("nairobi", office: "KE")
+        let text = "\u{FEFF}contributor,domain,category,status,listed_on,notes\r\nKE,a.example,iptv,online,2026-01-01,\"first line, with comma\r\nsecond line\"\r\nKE,b.example,,,,\r\n"
+        let file = try sandbox.write("excel.csv", text)
+        #expect(try sandbox.ok(["import", "alert_upload", file, "--db", db]).stdout.contains("2 new"))
+        let records = try sandbox.ok(["list", "alert_upload", "--json", "--db", db]).stdoutLines.map { jsonObject($0) }
+        let a = try #require(records.first { $0["domain"] == .string("a.example") })
+        #expect(a["notes"] == .string("first line, with comma\r\nsecond line"))
+        let b = try #require(records.first { $0["domain"] == .string("b.example") })
+        #expect(b["category"] == .null && b["status"] == .null && b["listed_on"] == .null)
+    }
+
+    /// Deleted records appear with --include-deleted, as `show` prints them.
+    @Test func includeDeletedListsDeletedRecordsMarked() throws {
+        let sandbox = try CLISandbox()
+        let db = try sandbox.initReplica("nairobi", office: "KE")
+        let id = try sandbox.ok(["add", "alert_upload", "--db", db, "--json", #"{"domain": "a.example", "status": "online"}"#])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try sandbox.ok(["add", "alert_upload", "--db", db, "--json", #"{"domain": "b.example"}"#])
+        try sandbox.ok(["delete", id, "--db", db])
+        #expect(try sandbox.ok(["list", "alert_upload", "--json", "--db", db]).stdoutLines.count == 1)
+        let all = try sandbox.ok(["list", "alert_upload", "--json", "--include-deleted", "--db", db]).stdoutLines
+        #expect(all.count == 2)
+        let shown = try sandbox.ok(["show", id, "--json", "--db", db]).stdout.trimmingCharacters(in: .newlines)
+        #expect(all.contains(shown))
+        #expect(jsonObject(shown)["deleted"] == .bool(true))
+    }
+
+    /// The log export filters by author replica and by time.
+    @Test func logFiltersByReplicaAndTime() throws {
+        let sandbox = try CLISandbox()
+        let db = try sandbox.initReplica("nairobi", office: "KE")
+        try sandbox.ok(["add", "alert_upload", "--db", db, "--json", #"{"domain": "a.example", "status": "online"}"#])
+        let all = try sandbox.ok(["log", "--json", "--db", db]).stdoutLines
+        #expect(all.count == 2)
+        let author = try #require(jsonObject(all[0])["author"]?.text)
+        #expect(try sandbox.ok(["log", "--json", "--replica", author, "--db", db]).stdoutLines == all)
+        #expect(try sandbox.ok(["log", "--json", "--replica", "ffffffffffffffff", "--db", db]).stdout.isEmpty)
+        #expect(try sandbox.ok(["log", "--json", "--since", "2000-01-01", "--db", db]).stdoutLines == all)
+        #expect(try sandbox.ok(["log", "--json", "--since", "2999-01-01", "--db", db]).stdout.isEmpty)
+        #expect(try sandbox.fails(["log", "--json", "--replica", "nairobi", "--db", db]).stderr.contains("16 hex digits"))
+        // Every line carries the chain and the author's registration.
+        for line in all {
+            let change = jsonObject(line)
+            for key in ["author", "seq", "hlc", "hlc_raw", "record", "field", "element", "value", "prev_hash", "hash", "received", "office", "role", "replica_name"] {
+                #expect(change[key] != nil, "\(key) missing")
+            }
+        }
+    }
+
     /// Set fields through the command line: `--set` replaces the set, `--add`/`--remove` change
     /// one element.
     @Test func setFieldsAreEditedElementByElement() throws {
