@@ -106,6 +106,10 @@ struct HLCUnitTests {
         #expect(Timestamp.parse("2025-11-25T07:58:01Z") == 1_764_057_481_000)
         #expect(Timestamp.parse("2025-11-25T07:58:01.123Z") == 1_764_057_481_123)
         #expect(Timestamp.parse("2025-11-25T09:58:01+02:00") == 1_764_057_481_000)
+        // Seconds are optional, as `--as-of` and `--since` document.
+        #expect(Timestamp.parse("2025-11-25T07:58Z") == 1_764_057_480_000)
+        #expect(Timestamp.parse("2025-11-25T09:58+02:00") == 1_764_057_480_000)
+        #expect(Timestamp.parse("2025-11-25T07:58-01:00") == 1_764_061_080_000)
         #expect(Timestamp.parse("yesterday") == nil)
         #expect(Timestamp.parse("2025-02-30") == nil)
     }
