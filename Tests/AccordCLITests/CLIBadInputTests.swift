@@ -27,7 +27,8 @@ struct CLIBadInputTests {
         #expect(problems.count == 5, "\(result)")
         let located = problems.map { line in line.dropFirst(file.count + 1).split(separator: ":").prefix(2).joined(separator: ":") }
         let foreign = RecordID.alert(contributor: OfficeCode("UG")!, normalizedDomain: "foreign.example")
-        #expect(located == ["3: domain", "5: removed_on", "6: kind", "6: status", "7: office KE cannot write \(foreign)"])
+        #expect(located == ["3: domain", "5: removed_on", "6: kind", "6: status", "7: contributor"])
+        #expect(problems[4].hasSuffix("office KE cannot write \(foreign): it belongs to UG"))
         #expect(problems[1].contains("2026-02-01"))
         #expect(problems[2].contains("\"web\""))
         #expect(result.stderr.contains("nothing was imported"))

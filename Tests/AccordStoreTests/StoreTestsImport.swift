@@ -81,8 +81,30 @@ struct StoreTestsImport {
             try italy.importRecords(.alertUpload, bytes: StoreTestSamples.bytes("alert_upload.sample.csv"), format: .csv)
         }
         #expect(failure.problems.map(\.line) == foreignLines)
-        #expect(failure.problems.allSatisfy { $0.message.contains("IT") })
+        // FILE:LINE: field: what — the contributor column is what is wrong.
+        #expect(failure.problems.allSatisfy { $0.field == "contributor" && $0.message.contains("office IT cannot write") })
         #expect(try italy.fingerprint() == before)
+    }
+
+    @Test func anOfficeImportingAnotherOwnersActivitiesIsToldTheOwnerColumn() throws {
+        let folder = try StoreTestFolder()
+        let kenya = try folder.replica("nairobi", office: "KE")
+        let jsonl = """
+            {"title": "Ours", "owner": "KE"}
+            {"title": "The secretariat's", "owner": "WIPO"}
+            {"title": "Also ours"}
+            """
+        let failure = try #require(throws: ImportFailure.self) { try kenya.importRecords(.activity, bytes: Array(jsonl.utf8), format: .jsonl) }
+        #expect(failure.problems.map(\.line) == [2])
+        #expect(failure.problems.map(\.field) == ["owner"])
+        #expect(failure.problems.first?.message.hasPrefix("office KE cannot write act-WIPO-") == true)
+        #expect(failure.problems.first?.message.hasSuffix("it belongs to WIPO") == true)
+        #expect(try kenya.changeCount() == 0)
+        // The secretariat may import the same file: it writes activities of any owner (a row
+        // without an owner is the importing office's).
+        let hub = try folder.replica("hub", office: "WIPO", role: .secretariat)
+        #expect(try hub.importRecords(.activity, bytes: Array(jsonl.utf8), format: .jsonl).created == 3)
+        #expect(try hub.list(.activity).compactMap { $0["owner"]?.serialized }.sorted() == [#""KE""#, #""WIPO""#, #""WIPO""#])
     }
 
     @Test func oneBadRowImportsNothingAndNamesItsLineAndField() throws {
@@ -213,7 +235,7 @@ struct StoreTestsImport {
             try auditor.importRecords(.alertUpload, bytes: Array("domain\na.example\nb.example\n".utf8), format: .csv)
         }
         #expect(failure.problems.map(\.line) == [2, 3])
-        #expect(failure.problems.allSatisfy { $0.message.contains("auditor") })
+        #expect(failure.problems.allSatisfy { $0.message.contains("auditor") && $0.field == nil })
         #expect(try auditor.changeCount() == 0)
     }
 
