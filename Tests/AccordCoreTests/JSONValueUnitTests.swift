@@ -52,7 +52,18 @@ struct JSONValueUnitTests {
         "-", "--1", "1-2", "1e", "1.5.5", "+1", ".5", "01", "-01", "00", "1.", "1.e5", "0x10", "NaN", "Infinity", "'single'",
     ])
     func malformedDocumentsAreRefused(text: String) {
-        _ = parseError(text)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+    }
+
+    /// A number is reported with its offset and text, and what is accepted is valid JSON again.
+    @Test func numbersFollowTheRFCGrammar() throws {
+        #expect(parseError("[1, 01]")?.offset == 4)
+        #expect(parseError("1.")?.reason.contains("malformed number") == true)
+        for text in ["0", "-0", "0.5", "-0.5e-7", "1E+2", "10", "123e4"] {
+            let value = try JSONValue.parse(text)
+            #expect(value.serialized == text || value == .int(0))
+            #expect(try JSONValue.parse(value.serialized) == value)
+        }
     }
 
     @Test func invalidUTF8InAStringIsRefused() {

@@ -66,6 +66,14 @@ struct RecordFileUnitTests {
         #expect(rows[1].fields["status"] == .string("offline"))
     }
 
+    /// Spreadsheets export formatted but empty rows as `,,,`: they are blank lines, not records
+    /// missing every field.
+    @Test func rowsOfEmptyCellsAreSkippedLikeBlankLines() {
+        let (rows, problems) = csv("domain,status,notes\r\na.example,online,\r\n,,\r\n,,\r\n,\r\n")
+        #expect(problems.isEmpty)
+        #expect(rows.map(\.line) == [2])
+    }
+
     @Test func raggedRowsAreReportedWithTheirLineAndBothCounts() {
         let (rows, problems) = csv("domain,status,notes\na.com,online,\nb.com,offline\nc.com,online,x,extra\nd.com,online,ok\n")
         #expect(rows.map(\.line) == [2, 5])
