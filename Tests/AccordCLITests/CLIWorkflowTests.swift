@@ -163,6 +163,9 @@ struct CLIWorkflowTests {
         let shown = try sandbox.ok(["show", id, "--json", "--db", db]).stdout.trimmingCharacters(in: .newlines)
         #expect(all.contains(shown))
         #expect(jsonObject(shown)["deleted"] == .bool(true))
+        // The same from a replay of the log (--as-of now), which used to drop deleted records.
+        let now = String(UInt64(Date().timeIntervalSince1970 * 1000) + 1_000)
+        #expect(try sandbox.ok(["list", "alert_upload", "--json", "--include-deleted", "--as-of", now, "--db", db]).stdoutLines == all)
     }
 
     /// The log export filters by author replica and by time.

@@ -85,6 +85,10 @@ struct StoreTestsHistory {
         #expect(try store.record(a, asOf: start - 1) == nil)
         #expect(try store.record(b, asOf: start + 3 * 60_000)?.isDeleted == true)
         #expect(try store.record(b, asOf: start + 3 * 60_000)?.value(of: "notes") == .string("while deleted"))
+        // Deleted records are there too when asked for, marked, as the table shows them.
+        let withDeleted = try store.list(.alertUpload, asOf: start + 3 * 60_000, includeDeleted: true)
+        #expect(withDeleted.count == 2)
+        #expect(withDeleted.filter { $0["deleted"] == .bool(true) }.compactMap { $0["id"] } == [.string(b.rawValue)])
     }
 
     /// The collection table (a materialised view) and a replay of the whole log agree, for
