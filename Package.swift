@@ -87,15 +87,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Loads sync-fixtures/ for the merge runners of AccordCoreTests and AccordStoreTests.
+        .target(
+            name: "MergeFixtureSupport",
+            dependencies: ["AccordCore"],
+            path: "Tests/MergeFixtureSupport"
+        ),
         .testTarget(
             name: "AccordCoreTests",
-            dependencies: ["AccordCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["AccordCore", "MergeFixtureSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             resources: []
         ),
         .testTarget(
             name: "AccordStoreTests",
             dependencies: [
-                "AccordCore", "AccordStore",
+                "AccordCore", "AccordStore", "MergeFixtureSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

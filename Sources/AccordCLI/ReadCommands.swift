@@ -24,7 +24,8 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.open()
-        let records = try asOf.map { try store.list(kind, asOf: parseInstant($0)) } ?? store.list(kind, includeDeleted: includeDeleted)
+        let records = try asOf.map { try store.list(kind, asOf: parseInstant($0), includeDeleted: includeDeleted) }
+            ?? store.list(kind, includeDeleted: includeDeleted)
         if json {
             var out: [UInt8] = []
             for record in records {

@@ -93,6 +93,7 @@ struct EditCommand: ParsableCommand {
                 } catch let problem as FieldProblem { problems.append(problem) }
             }
         }
+        if let problem = RecordInput.identityProblem(id: recordID, fields: fields) { problems.append(problem) }
         guard problems.isEmpty else { throw StoreError.invalid(record: recordID.rawValue, problems: problems) }
 
         let (_, summary) = try store.commit { transaction in

@@ -11,7 +11,9 @@ public enum ChangeCheck {
         guard let spec = RecordSchema.of(kind).field(named: field) else { return nil }
         if spec.type.isSet {
             guard let element, case .bool = value else { return "\(field) is a set: a change must name an element and set it true or false" }
-            guard (try? FieldValidation.normalizeElement(element, type: spec.type, field: field)) == element else {
+            // Byte comparison: Swift's String == treats NFC and NFD spellings as equal.
+            guard let normal = try? FieldValidation.normalizeElement(element, type: spec.type, field: field),
+                  normal.utf8.elementsEqual(element.utf8) else {
                 return "\(field): element \"\(element)\" is not valid or not in normal form"
             }
             return nil
@@ -19,7 +21,7 @@ public enum ChangeCheck {
         guard element == nil else { return "\(field) is not a set field, but the change names an element" }
         if value == .null { return spec.required ? "\(field) is required and cannot be set to null" : nil }
         switch FieldValidation.normalize(value.json, as: spec) {
-        case .success(.scalar(let normal)) where normal == value: return nil
+        case .success(.scalar(let normal)) where normal == value && normal.description.utf8.elementsEqual(value.description.utf8): return nil
         case .success: return "\(field): \(value.json.serialized) is not in normal form"
         case .failure(let problem): return problem.description
         }

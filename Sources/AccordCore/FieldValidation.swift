@@ -84,7 +84,7 @@ public enum FieldValidation {
             return checkInteger(number, spec: spec)
         case .language:
             guard Text.isLanguageTag(text) else { return fail("\"\(text)\" is not a BCP 47 language tag (e.g. fr, pt-BR, zh-Hant)") }
-            return .success(.scalar(.string(text)))
+            return .success(.scalar(.string(Text.canonicalLanguageTag(text))))
         case .domain:
             do { return .success(.scalar(.string(try DomainName.normalize(text)))) }
             catch { return fail(error.description) }
@@ -159,6 +159,21 @@ public enum Text {
     public static func nfc(_ text: String) -> String {
         if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
         return text.precomposedStringWithCanonicalMapping
+    }
+
+    /// BCP 47 tags are case-insensitive; the canonical case (RFC 5646 section 2.1.1) is lowercase,
+    /// with a four-letter script in title case and a two-letter region in upper case (before any
+    /// singleton), so `PT-br` and `pt-BR` are one value (and one training-variant key).
+    static func canonicalLanguageTag(_ text: String) -> String {
+        var afterSingleton = false
+        return text.split(separator: "-", omittingEmptySubsequences: false).enumerated().map { offset, part in
+            let lower = part.lowercased()
+            if offset == 0 || afterSingleton { return lower }
+            if part.count == 1 { afterSingleton = true; return lower }
+            if part.count == 4, part.allSatisfy(\.isLetter) { return lower.prefix(1).uppercased() + lower.dropFirst() }
+            if part.count == 2, part.allSatisfy(\.isLetter) { return lower.uppercased() }
+            return lower
+        }.joined(separator: "-")
     }
 
     /// The shape of a BCP 47 tag: a 2–3 letter language, then subtags of 1–8 letters or digits.

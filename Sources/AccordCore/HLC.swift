@@ -69,6 +69,13 @@ public enum Timestamp {
     public static func parse(_ text: String) -> UInt64? {
         if let ms = UInt64(text) { return ms }
         if let day = CalendarDate(text) { return UInt64(max(0, day.daysSinceEpoch * 86_400_000)) }
+        // `…THH:MM` then a zone: the formatters below want seconds, so supply them.
+        var text = text
+        let bytes = Array(text.utf8)
+        if bytes.count > 16, bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
+           [UInt8(ascii: "Z"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[16]) {
+            text = String(decoding: bytes[..<16] + Array(":00".utf8) + bytes[16...], as: UTF8.self)
+        }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = formatter.date(from: text) { return UInt64(max(0, date.timeIntervalSince1970 * 1000)) }

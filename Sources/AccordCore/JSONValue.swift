@@ -170,20 +170,38 @@ struct JSONParser {
         }
     }
 
+    /// RFC 8259: `-? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?`. Anything looser (`01`, `1.`)
+    /// would be echoed back by the serialiser as text that is not JSON.
     mutating func parseNumber() throws(JSONParseError) -> JSONValue {
         let start = index
         var isInteger = true
+        func isDigit(_ at: Int) -> Bool { at < bytes.count && bytes[at] >= UInt8(ascii: "0") && bytes[at] <= UInt8(ascii: "9") }
+        func malformed(_ end: Int) -> JSONParseError {
+            JSONParseError(offset: start, reason: "malformed number \(String(decoding: bytes[start..<min(max(end, start + 1), bytes.count)], as: UTF8.self))")
+        }
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") { index += 1; continue }
-            if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
-                || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") { isInteger = false; index += 1; continue }
-            break
+        guard isDigit(index) else { throw malformed(index + 1) }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+            guard !isDigit(index) else { throw malformed(index + 1) }
+        } else {
+            while isDigit(index) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            guard isDigit(index) else { throw malformed(index + 1) }
+            while isDigit(index) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            isInteger = false
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard isDigit(index) else { throw malformed(index + 1) }
+            while isDigit(index) { index += 1 }
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let number = Int64(text) { return .int(number) }
-        guard Double(text) != nil else { throw JSONParseError(offset: start, reason: "malformed number \(text)") }
         return .number(text)
     }
 

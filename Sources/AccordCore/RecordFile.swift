@@ -89,7 +89,8 @@ public enum RecordFile {
         }
         var rows: [RecordFileRow] = []
         while let record = reader.nextRecord() {
-            if record.cells.count == 1, record.cells[0].isEmpty { continue }
+            // A blank line, or a row of empty cells (`,,,` as spreadsheets export below a list).
+            if record.cells.allSatisfy(\.isEmpty) { continue }
             guard record.cells.count == names.count else {
                 problems.append(RecordFileProblem(line: record.line, message: "\(record.cells.count) cells, but the header has \(names.count) columns"))
                 continue

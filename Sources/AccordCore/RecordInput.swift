@@ -34,6 +34,7 @@ public enum RecordInput {
         var fields: [String: NormalizedField] = [:]
 
         var owner = office
+        var ownerGiven: String?
         let ownerKey = kind == .alertUpload ? "contributor" : "owner"
         for key in ["owner", "contributor"] where input[key] != nil && input[key] != .null {
             guard key == ownerKey || (kind == .alertUpload && key == "owner") else {
@@ -44,7 +45,17 @@ public enum RecordInput {
                 problems.append(FieldProblem(field: key, message: "\(input[key]!.serialized) is not an office code (ISO 3166-1 alpha-2 or WIPO)"))
                 continue
             }
+            if kind == .alertUpload && code.isSecretariat {
+                problems.append(FieldProblem(field: key, message: "WIPO does not contribute ALERT entries; the contributor is the listing office's ISO 3166-1 alpha-2 code"))
+                continue
+            }
+            // For ALERT entries `owner` and `contributor` are one thing: two values are ambiguous.
+            if let earlier = ownerGiven, code != owner {
+                problems.append(FieldProblem(field: key, message: "\(code) differs from \(earlier) \(owner); they name the same office"))
+                continue
+            }
             owner = code
+            ownerGiven = key
         }
 
         for (key, value) in input where !["id", "owner", "contributor"].contains(key) {
@@ -72,6 +83,9 @@ public enum RecordInput {
                 problems.append(FieldProblem(field: "id", message: "\(given.serialized) is not a record id (like \(kind.idPrefix)-KE-abc123)"))
             }
         }
+        if let id, let problem = identityProblem(id: id, fields: fields) {
+            problems.append(FieldProblem(field: "id", message: problem.message))
+        }
         for spec in schema.fields where spec.required && fields[spec.name] == nil && id == nil {
             if !problems.contains(where: { $0.field == spec.name }) {
                 problems.append(FieldProblem(field: spec.name, message: "is required"))
@@ -79,6 +93,16 @@ public enum RecordInput {
         }
         guard problems.isEmpty else { return .failure(FieldProblems(problems: problems.sorted { $0.field < $1.field })) }
         return .success(ValidatedRecord(id: id ?? assignID(kind: kind, owner: owner, fields: fields, assignment: assignment), fields: fields))
+    }
+
+    /// An ALERT entry is identified by its contributor and normalised domain, so its `domain`
+    /// can never differ from the one its id was derived from: a changed domain would leave two
+    /// entries for one site once that site is listed again. Names the `domain` field.
+    public static func identityProblem(id: RecordID, fields: [String: NormalizedField]) -> FieldProblem? {
+        guard id.kind == .alertUpload, case .scalar(.string(let domain))? = fields["domain"] else { return nil }
+        let derived = RecordID.alert(contributor: id.owner, normalizedDomain: domain)
+        guard derived != id else { return nil }
+        return FieldProblem(field: "domain", message: "\(domain) is not the domain of \(id) (an ALERT entry is identified by its contributor and domain; list \(domain) as its own entry, \(derived))")
     }
 
     /// Checks "end not before start" style rules, looking at the existing record for a date the

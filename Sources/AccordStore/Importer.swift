@@ -35,7 +35,9 @@ extension ReplicaStore {
                 problems += failure.problems.map { RecordFileProblem(line: row.line, field: $0.field, message: $0.message) }
             case .success(let record):
                 if let refusal = Authorization.check(author: identity.author, record: record.id) {
-                    problems.append(RecordFileProblem(line: row.line, message: refusal.message))
+                    // Another office's record: the owner column is at fault. An auditor's row has no field at fault.
+                    let field = refusal.rule == "owner-only" ? (kind == .alertUpload ? "contributor" : "owner") : nil
+                    problems.append(RecordFileProblem(line: row.line, field: field, message: refusal.message))
                 } else if let earlier = firstLine.updateValue(row.line, forKey: record.id) {
                     firstLine[record.id] = earlier
                     problems.append(RecordFileProblem(line: row.line, message: "the same record as line \(earlier) (\(record.id))"))

@@ -29,10 +29,12 @@ public struct LocalTransaction {
         return state.exists ? state : nil
     }
 
-    /// Writes fields of one record as one run of changes. Nothing is written if `writes` is empty.
+    /// Writes fields of one record as one run of changes. Nothing is written if `writes` is empty,
+    /// but a record this replica may not write is refused even then: an edit that happens to
+    /// change nothing is still not this replica's to make.
     public mutating func write(_ id: RecordID, _ writes: [FieldWrite]) throws {
-        guard !writes.isEmpty else { return }
         if let refusal = Authorization.check(author: identity.author, record: id) { throw StoreError.refused(refusal) }
+        guard !writes.isEmpty else { return }
         guard let me = context.replicas[identity.id] else { throw StoreError.notAReplica(path: "this database") }
         var previous = me.headHash
         var entries: [ChangeRun.Entry] = []

@@ -83,8 +83,9 @@ extension ReplicaStore {
         }
     }
 
-    /// Live records of a collection as this replica knew them at `instant`, replayed from the log.
-    public func list(_ kind: RecordKind, asOf instant: UInt64) throws -> [JSONValue] {
+    /// Live (or, if asked, also deleted) records of a collection as this replica knew them at
+    /// `instant`, replayed from the log.
+    public func list(_ kind: RecordKind, asOf instant: UInt64, includeDeleted: Bool = false) throws -> [JSONValue] {
         try pool.read { db in
             let context = try ReadContext(db)
             var states: [RecordID: RecordState] = [:]
@@ -96,7 +97,8 @@ extension ReplicaStore {
                 let run = try context.run(from: row, record: id)
                 run.apply(to: &states[id, default: RecordState(id: id)])
             }
-            return states.values.filter { !$0.isDeleted }.sorted { $0.id < $1.id }.map { $0.json() }
+            return states.values.filter { includeDeleted || !$0.isDeleted }.sorted { $0.id < $1.id }
+                .map { $0.json(includeDeletedFlag: includeDeleted) }
         }
     }
 
