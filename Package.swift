@@ -40,7 +40,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "AccordCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto"), "CZlib"]
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "AccordStore",
@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "AccordSync",
             dependencies: [
-                "AccordCore", "AccordStore",
+                "AccordCore", "AccordStore", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

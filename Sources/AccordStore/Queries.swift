@@ -160,9 +160,10 @@ extension ReplicaStore {
             var upserts: [RecordKind: RawStatement] = [:]
             func flush() throws {
                 guard let state = current else { return }
-                if upserts[state.id.kind] == nil { upserts[state.id.kind] = try RawStatement(db, sql: RecordRow.upsertSQL(state.id.kind)) }
-                for value in RecordRow.values(of: state) { upserts[state.id.kind]!.bind(value) }
-                try upserts[state.id.kind]!.execute()
+                var upsert = try upserts.removeValue(forKey: state.id.kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(state.id.kind))
+                for value in RecordRow.values(of: state) { upsert.bind(value) }
+                try upsert.execute()
+                upserts[state.id.kind] = upsert
             }
             let rows = try Row.fetchCursor(db, sql: "SELECT replica, first_seq, hlc, body, record FROM accord_change ORDER BY record")
             while let row = try rows.next() {

@@ -116,9 +116,11 @@ final class WriteContext {
     func finish() throws {
         for id in dirty {
             guard let state = states[id] else { continue }
-            if upserts[id.kind] == nil { upserts[id.kind] = try RawStatement(db, sql: RecordRow.upsertSQL(id.kind)) }
-            for value in RecordRow.values(of: state) { upserts[id.kind]!.bind(value) }
-            try upserts[id.kind]!.execute()
+            // Taken out of the dictionary for the row: one lookup instead of one per column.
+            var upsert = try upserts.removeValue(forKey: id.kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(id.kind))
+            for value in RecordRow.values(of: state) { upsert.bind(value) }
+            try upsert.execute()
+            upserts[id.kind] = upsert
         }
         for id in changedReplicas.sorted() {
             guard let replica = replicas[id] else { continue }
