@@ -179,6 +179,12 @@ struct DemoScript {
             print("Error: \(failure)")
         }
         print("the entry is unchanged at the hub: status = \(try hub.record(alert)!.value(of: "status"))")
+
+        step("The auditor verifies its copy offline: every chain, every authorisation, every table row")
+        command("verify --db audit-1.accord")
+        let report = try auditor.verify()
+        guard report.isValid else { throw CLIError("demo failed: the auditor's replica does not verify: \(report.problems)") }
+        print("verified \(report.replicas) replicas, \(report.changes) changes, \(report.records) records")
     }
 
     func add(_ store: ReplicaStore, _ kind: RecordKind, _ json: String) throws -> RecordID {
