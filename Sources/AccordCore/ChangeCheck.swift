@@ -30,6 +30,18 @@ public enum ChangeCheck {
 }
 
 extension ChangeCheck {
+    /// `problem(kind:…)` plus the rules that need the record's id: an ALERT entry's `domain` is
+    /// its identity (the id is derived from contributor and domain), so a change may not give it
+    /// another domain — that would leave two entries for one site once the site is listed again.
+    public static func problem(record: RecordID, field: String, element: String?, value: FieldValue) -> String? {
+        if let problem = problem(kind: record.kind, field: field, element: element, value: value) { return problem }
+        if record.kind == .alertUpload, field == "domain", case .string(let domain) = value,
+           RecordID.alert(contributor: record.owner, normalizedDomain: domain) != record {
+            return "domain \(domain) is not the domain of \(record) (an ALERT entry is identified by its contributor and domain)"
+        }
+        return nil
+    }
+
     /// The members `list --json` puts around a record's fields: a field with one of these names
     /// would overwrite them (an activity of KE printed as owned by CN, a live record as deleted).
     public static let reservedNames: Set<String> = ["id", "owner", "contributor", "deleted"]

@@ -63,7 +63,7 @@ private struct ReferenceReceiver {
         guard change.previousHash == head.hash else { return "chain-broken" }
         guard let author = registered[change.author] else { return "unknown-author" }
         if let refusal = Authorization.check(author: author, record: change.record) { return refusal.rule }
-        if ChangeCheck.problem(kind: change.record.kind, field: change.field, element: change.element, value: change.value) != nil {
+        if ChangeCheck.problem(record: change.record, field: change.field, element: change.element, value: change.value) != nil {
             return "schema"
         }
         if ClockSkewError.check(change.hlc, author: change.author, nowMillis: nowMillis, allowedMillis: maxClockSkewMillis) != nil {
