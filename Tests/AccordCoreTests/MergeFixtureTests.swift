@@ -104,7 +104,7 @@ struct MergeFixtureTests {
             var refused: Set<MergeFixture.Refused> = []
             for (index, batch) in delivery.batches.enumerated() {
                 let changes = fixture.changes(of: batch)
-                let report = receiver.deliver(changes, declared: fixture.declaredAuthors(of: changes))
+                let report = receiver.deliver(changes, declared: fixture.declaredAuthors(in: batch))
                 let batchRefused = Set(report.refused.map { MergeFixture.Refused(ref: fixture.ref(author: $0.change.author, seq: $0.change.seq)!, rule: $0.rule) })
                 refused.formUnion(batchRefused)
                 guard let expect = batch.expect else { continue }

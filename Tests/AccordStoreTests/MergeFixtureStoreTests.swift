@@ -100,7 +100,7 @@ struct MergeFixtureStoreTests {
                 var refused: Set<MergeFixture.Refused> = []
                 for (index, batch) in delivery.batches.enumerated() {
                     let changes = fixture.changes(of: batch)
-                    let report = try store.merge(cutting.batch(changes, authors: fixture.declaredAuthors(of: changes), names: names), options: options)
+                    let report = try store.merge(cutting.batch(changes, authors: fixture.declaredAuthors(in: batch), names: names), options: options)
                     func refs(_ runs: [RefusedRun]) -> [String] {
                         runs.flatMap { run in run.seqs.map { fixture.ref(author: run.author, seq: $0) ?? "\(run.author):\($0)" } }
                     }
