@@ -1,14 +1,15 @@
 /// Checks a received change against the schema before it is merged: a known field must carry a
 /// value of its type in normal form (a peer that skips normalisation would otherwise split one
 /// ALERT entry into two spellings), the deletion flag must be a flag. Fields unknown to this
-/// version pass: a newer version wrote them, and they are kept and relayed.
+/// version pass when they are in a form every replica stores alike (see `unknownFieldProblem`):
+/// a newer version wrote them, and they are kept and relayed.
 public enum ChangeCheck {
     public static func problem(kind: RecordKind, field: String, element: String?, value: FieldValue) -> String? {
         if field == Change.deletedField {
             guard element == nil, case .bool = value else { return "_deleted must be true or false, with no element" }
             return nil
         }
-        guard let spec = RecordSchema.of(kind).field(named: field) else { return nil }
+        guard let spec = RecordSchema.of(kind).field(named: field) else { return unknownFieldProblem(field: field, element: element, value: value) }
         if spec.type.isSet {
             guard let element, case .bool = value else { return "\(field) is a set: a change must name an element and set it true or false" }
             // Byte comparison: Swift's String == treats NFC and NFD spellings as equal.
@@ -25,6 +26,47 @@ public enum ChangeCheck {
         case .success: return "\(field): \(value.json.serialized) is not in normal form"
         case .failure(let problem): return problem.description
         }
+    }
+}
+
+extension ChangeCheck {
+    /// `problem(kind:…)` plus the rules that need the record's id: an ALERT entry's `domain` is
+    /// its identity (the id is derived from contributor and domain), so a change may not give it
+    /// another domain — that would leave two entries for one site once the site is listed again.
+    public static func problem(record: RecordID, field: String, element: String?, value: FieldValue) -> String? {
+        if let problem = problem(kind: record.kind, field: field, element: element, value: value) { return problem }
+        if record.kind == .alertUpload, field == "domain", case .string(let domain) = value,
+           RecordID.alert(contributor: record.owner, normalizedDomain: domain) != record {
+            return "domain \(domain) is not the domain of \(record) (an ALERT entry is identified by its contributor and domain)"
+        }
+        return nil
+    }
+
+    /// The members `list --json` puts around a record's fields: a field with one of these names
+    /// would overwrite them (an activity of KE printed as owned by CN, a live record as deleted).
+    public static let reservedNames: Set<String> = ["id", "owner", "contributor", "deleted"]
+
+    /// A field this version does not know is kept and relayed, but only in a form every replica
+    /// stores byte for byte alike: an ASCII interchange name (`[a-z][a-z0-9_]*`, at most 64
+    /// bytes, not reserved), NFC text, and set elements (NFC) written as flags. Otherwise two
+    /// canonically equivalent spellings of one name or element would be one dictionary key in
+    /// `RecordState` (Swift compares strings by canonical equivalence) and which bytes a replica
+    /// keeps would depend on the order changes arrived in.
+    static func unknownFieldProblem(field: String, element: String?, value: FieldValue) -> String? {
+        let bytes = Array(field.utf8)
+        guard (1...64).contains(bytes.count), (97...122).contains(bytes[0]),
+              bytes.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 95 }) else {
+            return "\"\(field)\" is not a field name (lower-case ASCII letters, digits and _, starting with a letter)"
+        }
+        guard !reservedNames.contains(field) else { return "\(field) is reserved: it is not a field of any record" }
+        func isNFC(_ text: String) -> Bool { Text.nfc(text).utf8.elementsEqual(text.utf8) }
+        if let element {
+            guard case .bool = value else { return "\(field): a set element must be set true or false" }
+            guard isNFC(element) else { return "\(field): element \"\(element)\" is not in NFC" }
+        } else if case .string(let text) = value, !isNFC(text) {
+            return "\(field): text is not in NFC"
+        }
+        return nil
     }
 }
 

@@ -35,6 +35,13 @@ public struct LocalTransaction {
     public mutating func write(_ id: RecordID, _ writes: [FieldWrite]) throws {
         if let refusal = Authorization.check(author: identity.author, record: id) { throw StoreError.refused(refusal) }
         guard !writes.isEmpty else { return }
+        // The checks every receiver applies: a change they would refuse must not enter this
+        // replica's chain, where it would hold back every later change of this replica.
+        let problems = writes.compactMap { write in
+            ChangeCheck.problem(record: id, field: write.field, element: write.element, value: write.value)
+                .map { FieldProblem(field: write.field, message: $0) }
+        }
+        guard problems.isEmpty else { throw StoreError.invalid(record: id.rawValue, problems: problems) }
         guard let me = context.replicas[identity.id] else { throw StoreError.notAReplica(path: "this database") }
         var previous = me.headHash
         var entries: [ChangeRun.Entry] = []

@@ -117,7 +117,7 @@ extension ReplicaStore {
                     refuse(refusal.rule, refusal.message)
                     continue
                 }
-                if let problem = run.entries.lazy.compactMap({ ChangeCheck.problem(kind: run.record.kind, field: $0.field, element: $0.element, value: $0.value) }).first {
+                if let problem = run.entries.lazy.compactMap({ ChangeCheck.problem(record: run.record, field: $0.field, element: $0.element, value: $0.value) }).first {
                     refuse("schema", problem)
                     continue
                 }

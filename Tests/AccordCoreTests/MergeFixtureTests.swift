@@ -63,7 +63,7 @@ private struct ReferenceReceiver {
         guard change.previousHash == head.hash else { return "chain-broken" }
         guard let author = registered[change.author] else { return "unknown-author" }
         if let refusal = Authorization.check(author: author, record: change.record) { return refusal.rule }
-        if ChangeCheck.problem(kind: change.record.kind, field: change.field, element: change.element, value: change.value) != nil {
+        if ChangeCheck.problem(record: change.record, field: change.field, element: change.element, value: change.value) != nil {
             return "schema"
         }
         if ClockSkewError.check(change.hlc, author: change.author, nowMillis: nowMillis, allowedMillis: maxClockSkewMillis) != nil {
@@ -104,7 +104,7 @@ struct MergeFixtureTests {
             var refused: Set<MergeFixture.Refused> = []
             for (index, batch) in delivery.batches.enumerated() {
                 let changes = fixture.changes(of: batch)
-                let report = receiver.deliver(changes, declared: fixture.declaredAuthors(of: changes))
+                let report = receiver.deliver(changes, declared: fixture.declaredAuthors(in: batch))
                 let batchRefused = Set(report.refused.map { MergeFixture.Refused(ref: fixture.ref(author: $0.change.author, seq: $0.change.seq)!, rule: $0.rule) })
                 refused.formUnion(batchRefused)
                 guard let expect = batch.expect else { continue }

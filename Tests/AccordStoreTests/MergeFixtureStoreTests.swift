@@ -100,18 +100,18 @@ struct MergeFixtureStoreTests {
                 var refused: Set<MergeFixture.Refused> = []
                 for (index, batch) in delivery.batches.enumerated() {
                     let changes = fixture.changes(of: batch)
-                    let report = try store.merge(cutting.batch(changes, authors: fixture.declaredAuthors(of: changes), names: names), options: options)
+                    let report = try store.merge(cutting.batch(changes, authors: fixture.declaredAuthors(in: batch), names: names), options: options)
                     func refs(_ runs: [RefusedRun]) -> [String] {
                         runs.flatMap { run in run.seqs.map { fixture.ref(author: run.author, seq: $0) ?? "\(run.author):\($0)" } }
                     }
                     let batchRefused = Set(report.refused.flatMap { run in refs([run]).map { MergeFixture.Refused(ref: $0, rule: run.rule) } })
                     refused.formUnion(batchRefused)
                     guard let expect = batch.expect else { continue }
-                    let where_ = "\(context), batch \(index + 1)"
-                    if let applied = expect.applied { #expect(report.applied == applied, "\(where_): applied") }
-                    if let duplicates = expect.duplicates { #expect(report.duplicates == duplicates, "\(where_): duplicates") }
-                    #expect(Set(refs(report.held)) == expect.held, "\(where_): held")
-                    #expect(batchRefused == expect.refused, "\(where_): refused")
+                    let place = "\(context), batch \(index + 1)"
+                    if let applied = expect.applied { #expect(report.applied == applied, "\(place): applied") }
+                    if let duplicates = expect.duplicates { #expect(report.duplicates == duplicates, "\(place): duplicates") }
+                    #expect(Set(refs(report.held)) == expect.held, "\(place): held")
+                    #expect(batchRefused == expect.refused, "\(place): refused")
                 }
 
                 for kind in RecordKind.allCases {

@@ -61,6 +61,9 @@ public struct MergeFixture: Sendable {
     public struct Batch: Sendable {
         public var refs: [String]
         public var expect: BatchExpectation?
+        /// Office and role the sender of this batch claims for some authors, instead of the
+        /// case's `authors` entry (a receiver keeps the first declaration it saw).
+        public var claims: [String: Author]
     }
 
     public struct Delivery: Sendable {
@@ -92,11 +95,13 @@ public struct MergeFixture: Sendable {
     /// The changes of a batch, in the order the case lists them (duplicates kept).
     public func changes(of batch: Batch) -> [Change] { batch.refs.map { entryByRef[$0]!.change } }
 
-    /// The authors a sender would declare along with these changes: those with an office and role.
-    public func declaredAuthors(of changes: [Change]) -> [ReplicaID: Author] {
+    /// The authors the sender declares along with a batch: every author of its changes that has
+    /// an office and role (in the case's `authors`, or claimed by the batch).
+    public func declaredAuthors(in batch: Batch) -> [ReplicaID: Author] {
         var result: [ReplicaID: Author] = [:]
-        for change in changes {
-            if let author = authors.values.first(where: { $0.replica == change.author })?.author { result[change.author] = author }
+        for ref in batch.refs {
+            let entry = entryByRef[ref]!
+            if let author = batch.claims[entry.authorKey] ?? authors[entry.authorKey]?.author { result[entry.change.author] = author }
         }
         return result
     }
@@ -116,6 +121,11 @@ public struct FixtureError: Error, CustomStringConvertible {
     public var file: String
     public var message: String
     public var description: String { "\(file): \(message)" }
+
+    public init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
 }
 
 extension MergeFixture {
@@ -293,7 +303,17 @@ extension MergeFixture {
                     expect = BatchExpectation(applied: try count("applied"), duplicates: try count("duplicates"),
                                               held: Set(held), refused: try refusedList(e["refused"]))
                 }
-                batches.append(Batch(refs: refs, expect: expect))
+                var claims: [String: Author] = [:]
+                if case .object(let claimValues)? = batchValue["claims"] {
+                    for (key, claim) in claimValues {
+                        guard authors[key] != nil, case .string(let office)? = claim["office"], let office = OfficeCode(office),
+                              case .string(let role)? = claim["role"], let role = ReplicaRole(rawValue: role) else {
+                            throw fail("\(name): a claim needs a known author, an office and a role")
+                        }
+                        claims[key] = Author(office: office, role: role)
+                    }
+                }
+                batches.append(Batch(refs: refs, expect: expect, claims: claims))
             }
             deliveries.append(Delivery(name: name, batches: batches))
         }
