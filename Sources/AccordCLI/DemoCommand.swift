@@ -182,9 +182,9 @@ struct DemoScript {
 
         step("The auditor verifies its copy offline: every chain, every authorisation, every table row")
         command("verify --db audit-1.accord")
-        let report = try auditor.verify()
-        guard report.isValid else { throw CLIError("demo failed: the auditor's replica does not verify: \(report.problems)") }
-        print("verified \(report.replicas) replicas, \(report.changes) changes, \(report.records) records")
+        let verification = try auditor.verify()
+        guard verification.isValid else { throw CLIError("demo failed: the auditor's replica does not verify: \(verification.problems)") }
+        print("verified \(verification.replicas) replicas, \(verification.changes) changes, \(verification.records) records")
     }
 
     func add(_ store: ReplicaStore, _ kind: RecordKind, _ json: String) throws -> RecordID {

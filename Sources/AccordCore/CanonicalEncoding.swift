@@ -1,5 +1,5 @@
 /// The canonical byte encoding of a change: the input of its SHA-256 chain hash. It is fixed
-/// and documented in `sync-fixtures/README.md` ("Hash vectors") so that another implementation can reproduce
+/// and documented in `schemas/canonical-change.md` (and `sync-fixtures/README.md`) so that another implementation can reproduce
 /// every hash; `sync-fixtures/hashes.json` gives inputs and expected hashes.
 ///
 ///     u8      format version (1)

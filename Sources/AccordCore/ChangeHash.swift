@@ -1,6 +1,6 @@
 import Crypto
 
-/// SHA-256 of a change's canonical encoding (layout in `sync-fixtures/README.md`).
+/// SHA-256 of a change's canonical encoding (layout in `schemas/canonical-change.md`).
 public struct ChangeHash: Hashable, Sendable, CustomStringConvertible {
     /// The 32 bytes as four big-endian words: held inline, so hashing a large import allocates
     /// nothing per change.
