@@ -21,6 +21,7 @@ public enum ChangeCheck {
         }
         guard element == nil else { return "\(field) is not a set field, but the change names an element" }
         if value == .null { return spec.required ? "\(field) is required and cannot be set to null" : nil }
+        if case .string(let text) = value, isNormalText(text, as: spec.type) { return nil }
         switch FieldValidation.normalize(value.json, as: spec) {
         case .success(.scalar(let normal)) where normal == value && normal.description.utf8.elementsEqual(value.description.utf8): return nil
         case .success: return "\(field): \(value.json.serialized) is not in normal form"
@@ -30,6 +31,27 @@ public enum ChangeCheck {
 }
 
 extension ChangeCheck {
+    /// True when `text` is certainly what `FieldValidation.normalize` would make of it, checked
+    /// without building JSON: every local write and every received change passes through here,
+    /// and almost all of them are already normal. False means "check the slow way", which also
+    /// words the error.
+    static func isNormalText(_ text: String, as type: FieldType) -> Bool {
+        switch type {
+        case .text:
+            return !text.isEmpty && Text.clean(text).utf8.elementsEqual(text.utf8)
+        case .choice(let options):
+            return options.contains { $0.utf8.elementsEqual(text.utf8) }
+        case .country:
+            return text.utf8.count == 2 && ISOCountry.isAssigned(text)
+        case .date:
+            return CalendarDate(text).map { $0.description.utf8.elementsEqual(text.utf8) } ?? false
+        case .domain:
+            return DomainName.isNormalASCII(text)
+        default:
+            return false
+        }
+    }
+
     /// `problem(kind:…)` plus the rules that need the record's id: an ALERT entry's `domain` is
     /// its identity (the id is derived from contributor and domain), so a change may not give it
     /// another domain — that would leave two entries for one site once the site is listed again.
