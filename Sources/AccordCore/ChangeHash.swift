@@ -53,16 +53,7 @@ public struct ChangeHash: Hashable, Sendable, CustomStringConvertible {
         self.init(bytes: bytes)
     }
 
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var hex: String { Hex.string(bytes) }
 
     public var description: String { hex }
 }

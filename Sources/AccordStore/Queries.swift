@@ -156,26 +156,13 @@ extension ReplicaStore {
         try pool.write { db in
             let context = try ReadContext(db)
             for kind in RecordKind.allCases { try db.execute(sql: "DELETE FROM \(kind.rawValue)") }
-            var current: RecordState?
             var upserts: [RecordKind: RawStatement] = [:]
-            func flush() throws {
-                guard let state = current else { return }
+            try context.forEachRecord { state in
                 var upsert = try upserts.removeValue(forKey: state.id.kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(state.id.kind))
                 for value in RecordRow.values(of: state) { upsert.bind(value) }
                 try upsert.execute()
                 upserts[state.id.kind] = upsert
             }
-            let rows = try Row.fetchCursor(db, sql: "SELECT replica, first_seq, hlc, body, record FROM accord_change ORDER BY record")
-            while let row = try rows.next() {
-                let recordText: String = row[4]
-                if current?.id.rawValue != recordText {
-                    try flush()
-                    guard let id = RecordID(recordText) else { throw DatabaseError(message: "change log holds malformed record id \(recordText)") }
-                    current = RecordState(id: id)
-                }
-                try context.run(from: row, record: current!.id).apply(to: &current!)
-            }
-            try flush()
         }
     }
 }
@@ -208,6 +195,23 @@ struct ReadContext {
         let entries = try RunBodyCodec.decode(&reader, count: 0, untilEnd: true, kind: record.kind, baseHLC: HLC(rawValue: UInt64(row[2] as Int64)))
         let previous = row.count > 5 ? (row[5] as Data?).flatMap { ChangeHash(bytes: Array($0)) } : nil
         return ChangeRun(author: author, firstSeq: UInt64(row[1] as Int64), record: record, previousHash: previous, entries: entries)
+    }
+
+    /// Replays the whole log record by record, in record id order, handing each record's merged
+    /// state to `body`: what `rebuild` writes and `verify` compares with the tables.
+    func forEachRecord(_ body: (RecordState) throws -> Void) throws {
+        var current: RecordState?
+        let rows = try Row.fetchCursor(db, sql: "SELECT replica, first_seq, hlc, body, record FROM accord_change ORDER BY record")
+        while let row = try rows.next() {
+            let recordText: String = row[4]
+            if current?.id.rawValue != recordText {
+                if let state = current { try body(state) }
+                guard let id = RecordID(recordText) else { throw DatabaseError(message: "change log holds malformed record id \(recordText)") }
+                current = RecordState(id: id)
+            }
+            try run(from: row, record: current!.id).apply(to: &current!)
+        }
+        if let state = current { try body(state) }
     }
 
     func state(of id: RecordID, receivedUpTo instant: UInt64?) throws -> RecordState {

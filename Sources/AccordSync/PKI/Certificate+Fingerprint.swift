@@ -1,3 +1,4 @@
+import AccordCore
 import Crypto
 import SwiftASN1
 import X509
@@ -12,14 +13,6 @@ public extension Certificate {
         var serializer = DER.Serializer()
         // Cannot fail: a Certificate serialises by copying the DER bytes it was built or parsed from.
         try! serializer.serialize(self)
-        let digest = SHA256.hash(data: serializer.serializedBytes)
-        let hexDigits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(SHA256.byteCount * 2)
-        for byte in digest {
-            hex.append(hexDigits[Int(byte >> 4)])
-            hex.append(hexDigits[Int(byte & 0x0f)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        return Hex.string(SHA256.hash(data: serializer.serializedBytes))
     }
 }
