@@ -6,7 +6,7 @@ public struct AccordCommand: AsyncParsableCommand {
         commandName: "accord",
         abstract: "An offline-first replica of IP-office records that syncs with the secretariat's hub.",
         discussion: """
-            Start with `accord demo`. A typical office session:
+            Start with `accord demo`. Example, a typical office session:
 
               accord init --db ke.accord --office KE --replica nairobi-1
               accord import alert_upload ke-alert-list.csv --db ke.accord

@@ -36,13 +36,14 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// A deterministic id from a natural key, so that the same entry written on two replicas (or
     /// imported twice) is one record. ALERT entries use (contributor, normalised domain).
     public static func derived(kind: RecordKind, owner: OfficeCode, key: [String]) -> RecordID {
-        var hasher = SHA256()
-        hasher.update(data: Array(kind.rawValue.utf8))
+        // kind, then each of owner and the key parts after a 0x1F separator, hashed in one piece
+        // (every received ALERT domain is re-derived, so this is on the merge path).
+        var input = Array(kind.rawValue.utf8)
         for part in [owner.rawValue] + key {
-            hasher.update(data: [0x1F])
-            hasher.update(data: Array(part.utf8))
+            input.append(0x1F)
+            input.append(contentsOf: part.utf8)
         }
-        let digest = Array(hasher.finalize())
+        let digest = Array(SHA256.hash(data: input))
         return RecordID(kind: kind, owner: owner, token: Base32.encode(digest.prefix(10)))
     }
 
