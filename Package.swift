@@ -87,21 +87,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Loads sync-fixtures/ for the merge runners of AccordCoreTests and AccordStoreTests.
+        // Shared by the test targets: the sync-fixtures/ loader and a seeded random generator.
         .target(
-            name: "MergeFixtureSupport",
+            name: "AccordTestSupport",
             dependencies: ["AccordCore"],
-            path: "Tests/MergeFixtureSupport"
+            path: "Tests/AccordTestSupport"
         ),
         .testTarget(
             name: "AccordCoreTests",
-            dependencies: ["AccordCore", "MergeFixtureSupport", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["AccordCore", "AccordTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             resources: []
         ),
         .testTarget(
             name: "AccordStoreTests",
             dependencies: [
-                "AccordCore", "AccordStore", "MergeFixtureSupport",
+                "AccordCore", "AccordStore", "AccordTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "AccordSyncTests",
             dependencies: [
-                "AccordCore", "AccordStore", "AccordSync",
+                "AccordCore", "AccordStore", "AccordSync", "AccordTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -116,64 +116,61 @@ if let index = arguments.firstIndex(of: "--write-office-csv"), index + 1 < argum
 print("accord-bench: \(recordCount) records, \(iterations) iterations each, SQLite \(String(cString: sqlite3_libversion()))")
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB\n")
 
-// (0) The floor: the same rows as plain SQLite inserts of (id + 6 columns), in one transaction.
-var floorPool: DatabasePool!
-let floor = try measure("floor: raw SQLite insert, \(recordCount) rows × 7 columns", setup: {
-    floorPool = try DatabasePool(path: freshPath())
-    try floorPool.write { try $0.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY NOT NULL, a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT) STRICT, WITHOUT ROWID") }
-}) {
-    try floorPool.write { db in
-        let statement = try db.makeStatement(sql: "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)")
-        let handle = statement.sqliteStatement
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        for row in rows {
-            sqlite3_bind_text(handle, 1, row.id.rawValue, -1, transient)
-            for (index, write) in row.writes.enumerated() {
-                sqlite3_bind_text(handle, Int32(index + 2), write.value.stringValue ?? "", -1, transient)
-            }
-            guard sqlite3_step(handle) == SQLITE_DONE else { fatalError("insert failed") }
-            sqlite3_reset(handle)
-        }
-    }
-}
-
-// (0b) What SQLite alone costs for Accord's layout: the same rows plus one log row (a ~90-byte
-// body) per record in an indexed log, i.e. the inserts a local write must do, with no Swift work.
-var layoutPool: DatabasePool!
-_ = try measure("floor: rows + indexed log rows (SQLite only)", setup: {
-    layoutPool = try DatabasePool(path: freshPath())
-    try layoutPool.write { db in
+// (0) The floor: the same rows as plain SQLite inserts of (id + 6 columns), in one transaction,
+// bound through the raw statement handle. (0b) adds what SQLite alone costs for Accord's layout:
+// one log row (a ~90-byte body) per record in an indexed log, i.e. the inserts a local write must
+// do, with no Swift work.
+@MainActor func floorDatabase(withLog: Bool) throws -> DatabasePool {
+    let pool = try DatabasePool(path: freshPath())
+    try pool.write { db in
         try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY NOT NULL, a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT) STRICT, WITHOUT ROWID")
+        guard withLog else { return }
         try db.execute(sql: "CREATE TABLE log (replica INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, record TEXT NOT NULL, hlc INTEGER NOT NULL, received INTEGER NOT NULL, prev_hash BLOB, body BLOB NOT NULL, PRIMARY KEY (replica, first_seq)) STRICT, WITHOUT ROWID")
         try db.execute(sql: "CREATE INDEX log_by_record ON log(record)")
     }
-}) {
-    try layoutPool.write { db in
+    return pool
+}
+
+func insertFloorRows(into pool: DatabasePool, withLog: Bool) throws {
+    try pool.write { db in
+        // The statements must outlive their handles: a released Statement is finalised.
         let statement = try db.makeStatement(sql: "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?)")
-        let logStatement = try db.makeStatement(sql: "INSERT INTO log VALUES (1, ?, ?, ?, ?, ?, ?, ?)")
+        let logStatement = withLog ? try db.makeStatement(sql: "INSERT INTO log VALUES (1, ?, ?, ?, ?, ?, ?, ?)") : nil
         let handle = statement.sqliteStatement
-        let logHandle = logStatement.sqliteStatement
+        let logHandle = logStatement?.sqliteStatement
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         let body = [UInt8](repeating: 7, count: 90)
         let hash = [UInt8](repeating: 9, count: 32)
         for (index, row) in rows.enumerated() {
-            sqlite3_bind_int64(logHandle, 1, Int64(index * 6 + 1))
-            sqlite3_bind_int64(logHandle, 2, Int64(index * 6 + 6))
-            sqlite3_bind_text(logHandle, 3, row.id.rawValue, -1, transient)
-            sqlite3_bind_int64(logHandle, 4, Int64(index) << 16)
-            sqlite3_bind_int64(logHandle, 5, 1_700_000_000_000)
-            sqlite3_bind_blob(logHandle, 6, hash, 32, transient)
-            sqlite3_bind_blob(logHandle, 7, body, 90, transient)
-            guard sqlite3_step(logHandle) == SQLITE_DONE else { fatalError("insert failed") }
-            sqlite3_reset(logHandle)
+            if let logHandle {
+                sqlite3_bind_int64(logHandle, 1, Int64(index * 6 + 1))
+                sqlite3_bind_int64(logHandle, 2, Int64(index * 6 + 6))
+                sqlite3_bind_text(logHandle, 3, row.id.rawValue, -1, transient)
+                sqlite3_bind_int64(logHandle, 4, Int64(index) << 16)
+                sqlite3_bind_int64(logHandle, 5, 1_700_000_000_000)
+                sqlite3_bind_blob(logHandle, 6, hash, 32, transient)
+                sqlite3_bind_blob(logHandle, 7, body, 90, transient)
+                guard sqlite3_step(logHandle) == SQLITE_DONE else { fatalError("insert failed") }
+                sqlite3_reset(logHandle)
+            }
             sqlite3_bind_text(handle, 1, row.id.rawValue, -1, transient)
-            for (index, write) in row.writes.enumerated() {
-                sqlite3_bind_text(handle, Int32(index + 2), write.value.stringValue ?? "", -1, transient)
+            for (column, write) in row.writes.enumerated() {
+                sqlite3_bind_text(handle, Int32(column + 2), write.value.stringValue ?? "", -1, transient)
             }
             guard sqlite3_step(handle) == SQLITE_DONE else { fatalError("insert failed") }
             sqlite3_reset(handle)
         }
+        withExtendedLifetime((statement, logStatement)) {}
     }
+}
+
+var floorPool: DatabasePool!
+let floor = try measure("floor: raw SQLite insert, \(recordCount) rows × 7 columns",
+                        setup: { floorPool = try floorDatabase(withLog: false) }) {
+    try insertFloorRows(into: floorPool, withLog: false)
+}
+_ = try measure("floor: rows + indexed log rows (SQLite only)", setup: { floorPool = try floorDatabase(withLog: true) }) {
+    try insertFloorRows(into: floorPool, withLog: true)
 }
 
 // (1) Import of a 10,000-row ALERT CSV: parse, validate, normalise, write.

@@ -1,6 +1,6 @@
 import AccordCore
 import Foundation
-import MergeFixtureSupport
+import AccordTestSupport
 import Testing
 
 /// Checks `sync-fixtures/hashes.json`, the vectors another implementation uses to reproduce

@@ -1,4 +1,5 @@
 import AccordCore
+import AccordTestSupport
 import Testing
 
 /// One sample string of RFC 3492 section 7.1: the code points exactly as listed, and the
@@ -111,16 +112,8 @@ private let rfcSamples: [RFCSample] = [
     ], punycode: "-> $1.00 <--"),
 ]
 
-/// SplitMix64: a tiny deterministic generator, so the property tests are reproducible.
-private struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Reproducible draws for the property tests below.
+private extension SeededRandom {
     mutating func next(in range: ClosedRange<UInt32>) -> UInt32 {
         range.lowerBound + UInt32(next() % UInt64(range.upperBound - range.lowerBound + 1))
     }
@@ -139,7 +132,7 @@ private let labelScripts: [ClosedRange<UInt32>] = [
 
 /// Random labels drawn from a mix of scripts, including astral code points (where UTF-16 and
 /// scalar counts differ) and ASCII (which exercises the basic-code-point path).
-private func randomLabel(_ rng: inout SplitMix64, from ranges: [ClosedRange<UInt32>] = anyScripts, maxLength: Int = 20) -> String {
+private func randomLabel(_ rng: inout SeededRandom, from ranges: [ClosedRange<UInt32>] = anyScripts, maxLength: Int = 20) -> String {
     var scalars = String.UnicodeScalarView()
     for _ in 0..<(1 + Int(rng.next() % UInt64(maxLength))) {
         let range = ranges[Int(rng.next() % UInt64(ranges.count))]
@@ -197,7 +190,7 @@ private func failure(_ raw: String) -> String? {
     }
 
     @Test func roundTripsRandomLabels() throws {
-        var rng = SplitMix64(state: 0xACC0_4D)
+        var rng = SeededRandom(seed: 0xACC0_4D)
         for _ in 0..<500 {
             let label = randomLabel(&rng)
             let encoded = try #require(Punycode.encode(label))
@@ -295,7 +288,7 @@ private func failure(_ raw: String) -> String? {
 
     /// Any name that normalises comes back unchanged through its ASCII form.
     @Test func roundTripsThroughASCIIForm() throws {
-        var rng = SplitMix64(state: 0xD0_4A1E)
+        var rng = SeededRandom(seed: 0xD0_4A1E)
         var checked = 0
         for _ in 0..<300 {
             let raw = randomLabel(&rng, from: labelScripts, maxLength: 10) + "." + randomLabel(&rng, from: labelScripts, maxLength: 10)

@@ -1,4 +1,5 @@
 import AccordCore
+import AccordTestSupport
 import Testing
 
 /// The hybrid logical clock decides last-writer-wins, so it must never go backwards, must order
@@ -78,7 +79,7 @@ struct HLCUnitTests {
     /// stamp is strictly greater than everything issued or observed before it.
     @Test func stampsAreStrictlyMonotonicUnderJitterAndObservation() {
         var clock = HybridClock()
-        var generator = UnitTestRandom(seed: 2026)
+        var generator = SeededRandom(seed: 2026)
         var greatestSeen = HLC.zero
         for step in 0..<2_000 {
             let wall = 1_000_000 + UInt64.random(in: 0...200, using: &generator) - 100 + UInt64(step / 10)

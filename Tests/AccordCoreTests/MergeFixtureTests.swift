@@ -1,5 +1,5 @@
 import AccordCore
-import MergeFixtureSupport
+import AccordTestSupport
 import Testing
 
 /// A receiver of the merge contract written from `sync-fixtures/README.md` in pure code, one

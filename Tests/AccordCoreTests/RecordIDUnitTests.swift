@@ -1,4 +1,5 @@
 import AccordCore
+import AccordTestSupport
 import Testing
 
 /// Record ids carry kind and owner (so authorisation needs no lookup) and are derived from
@@ -74,7 +75,7 @@ struct RecordIDUnitTests {
         for bad in ["0123456789ABCDEF", "0123456789abcde", "0123456789abcdef0", "0123456789abcdeg", ""] {
             #expect(ReplicaID(bad) == nil, "\(bad)")
         }
-        var generator = UnitTestRandom(seed: 1)
+        var generator = SeededRandom(seed: 1)
         let ids = (0..<100).map { _ in ReplicaID.random(using: &generator) }
         #expect(Set(ids).count == 100)
         #expect(ids.allSatisfy { ReplicaID($0.rawValue) == $0 })

@@ -1,4 +1,5 @@
 import AccordCore
+import AccordTestSupport
 import Testing
 
 /// The merge rules of the brief on one record, without a database: last writer wins by
@@ -66,7 +67,7 @@ struct RecordStateUnitTests {
     }
 
     @Test func applyingTwiceOrInAnyOrderGivesTheSameState() {
-        var generator = UnitTestRandom(seed: 7)
+        var generator = SeededRandom(seed: 7)
         let fields = ["title", "notes", "city"]
         var changes: [Change] = []
         for seq in 1...30 {

@@ -1,4 +1,5 @@
 import AccordCore
+import AccordTestSupport
 import Testing
 
 /// The run body is what the log stores and the wire carries: it must decode to exactly what was
@@ -140,7 +141,7 @@ struct RunCodecUnitTests {
 
     /// Random bytes must never crash the decoder (a fuzz pass with a fixed seed).
     @Test func randomBytesNeverCrashTheDecoder() {
-        var generator = UnitTestRandom(seed: 99)
+        var generator = SeededRandom(seed: 99)
         for _ in 0..<3_000 {
             let count = Int.random(in: 0...40, using: &generator)
             let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }

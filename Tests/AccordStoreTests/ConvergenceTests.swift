@@ -2,7 +2,7 @@ import AccordCore
 import AccordStore
 import Foundation
 import GRDB
-import MergeFixtureSupport
+import AccordTestSupport
 import PropertyBased
 import Testing
 

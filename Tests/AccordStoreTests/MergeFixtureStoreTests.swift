@@ -2,7 +2,7 @@ import AccordCore
 import AccordStore
 import Foundation
 import GRDB
-import MergeFixtureSupport
+import AccordTestSupport
 import Testing
 
 /// How a runner cuts a batch of changes into the runs `ReplicaStore.merge` takes.

@@ -1,6 +1,7 @@
 import AccordCore
 import AccordStore
 import AccordSync
+import AccordTestSupport
 import Foundation
 import Testing
 
@@ -8,18 +9,6 @@ import Testing
 /// TLS, always converge; the seed is printed on failure so a run can be replayed.
 @Suite("Randomized convergence")
 struct RandomizedConvergenceTests {
-    /// SplitMix64: a tiny, fully deterministic generator for replayable runs.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [1, 2, 3] as [UInt64])
     func randomEditsAndSyncOrdersConverge(seed: UInt64) async throws {
         let fixture = try SyncFixture()
@@ -30,7 +19,7 @@ struct RandomizedConvergenceTests {
         let statuses = ["online", "offline"], cities = ["Nairobi", "Mombasa", "Paris", "Lyon", "Geneva"]
 
         try await fixture.serving(hub) { url in
-            var random = SeededGenerator(state: seed)
+            var random = SeededRandom(seed: seed)
             for _ in 0..<4 {
                 // Offline edits: ALERT entries of the replica's own office, and activities,
                 // which the secretariat may edit too — so fields really collide.
