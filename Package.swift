@@ -87,10 +87,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Shared by the test targets: the sync-fixtures/ loader and a seeded random generator.
+        // Shared by the test targets: the sync-fixtures/ loader, a seeded random generator, key introductions.
         .target(
             name: "AccordTestSupport",
-            dependencies: ["AccordCore"],
+            dependencies: ["AccordCore", "AccordStore", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/AccordTestSupport"
         ),
         .testTarget(

@@ -39,6 +39,7 @@ struct ListCommand: ParsableCommand {
         case .activity: ["id", "start_date", "kind", "title", "city"]
         case .trainingVariant: ["id", "material", "variant_kind", "language", "year", "status"]
         case .alertUpload: ["id", "domain", "category", "status", "listed_on"]
+        case .replica: ["id", "office", "role", "name", "first_seen"]
         }
         print(Table.render(header: columns, rows: records.map { record in columns.map { record[$0].map(Table.cell) ?? "" } }))
         print("\(records.count) record(s)")

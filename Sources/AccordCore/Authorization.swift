@@ -15,6 +15,11 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
     public var rule: String
     public var message: String
     public var description: String { message }
+
+    public init(rule: String, message: String) {
+        self.rule = rule
+        self.message = message
+    }
 }
 
 /// The authorisation rules of the brief as one pure function of the author and the record; the
@@ -23,6 +28,7 @@ public struct Refusal: Error, Sendable, Hashable, CustomStringConvertible {
 /// - An office writes only records it owns.
 /// - The secretariat writes activities and training variants of any owner, never an ALERT entry.
 /// - Auditors write nothing.
+/// - Only the secretariat writes the replica registry.
 public enum Authorization {
     public static func check(author: Author, record: RecordID) -> Refusal? {
         switch author.role {
@@ -35,6 +41,10 @@ public enum Authorization {
             }
             return nil
         case .office:
+            if record.kind == .replica {
+                return Refusal(rule: "registry-secretariat-only",
+                               message: "only the secretariat registers replicas: office \(author.office) cannot write \(record)")
+            }
             if author.office != record.owner {
                 return Refusal(rule: "owner-only",
                                message: "office \(author.office) cannot write \(record): it belongs to \(record.owner)")

@@ -61,6 +61,9 @@ extension ChangeCheck {
            RecordID.alert(contributor: record.owner, normalizedDomain: domain) != record {
             return "domain \(domain) is not the domain of \(record) (an ALERT entry is identified by its contributor and domain)"
         }
+        if record.kind == .replica, record.registeredReplica == nil {
+            return "\(record) is not a registry record id (replica-OFFICE-<16 hex digits of a replica id>)"
+        }
         return nil
     }
 

@@ -95,6 +95,13 @@ public enum FieldValidation {
                 return .success(.scalar(.string(upper)))
             }
             return .success(.scalar(.string(text)))
+        case .office:
+            guard let office = OfficeCode(text.uppercased()) else { return fail("\"\(text)\" is not an office (an ISO 3166-1 alpha-2 code or WIPO)") }
+            return .success(.scalar(.string(office.rawValue)))
+        case .hex(let count):
+            let lower = text.lowercased()
+            guard lower.utf8.count == count * 2, Hex.bytes(lower) != nil else { return fail("\"\(text.prefix(80))\" is not \(count) bytes of hexadecimal") }
+            return .success(.scalar(.string(lower)))
         case .textSet, .countrySet, .tagSet:
             preconditionFailure("sets are handled above")
         }

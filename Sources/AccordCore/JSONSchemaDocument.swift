@@ -46,6 +46,8 @@ public enum JSONSchemaDocument {
         case .language: return nullable(["type": .string("string"), "pattern": .string("^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"), "description": .string("BCP 47 language tag")])
         case .domain: return nullable(["type": .string("string"), "description": .string("Domain (Unicode or punycode) or app identifier; stored lowercase, NFC, Unicode form, without scheme, path or trailing dot")])
         case .jurisdiction: return nullable(["type": .string("string"), "description": .string("ISO 3166-1 alpha-2 code or a region name such as ASEAN")])
+        case .office: return nullable(["type": .string("string"), "pattern": .string("^([A-Z]{2}|WIPO)$"), "description": .string("ISO 3166-1 alpha-2 or WIPO")])
+        case .hex(let count): return nullable(["type": .string("string"), "pattern": .string("^[0-9a-f]{\(count * 2)}$")])
         case .textSet: return set(["type": .string("string")])
         case .countrySet: return set(["type": .string("string"), "pattern": .string("^[A-Z]{2}$")])
         case .tagSet: return set(["type": .string("string"), "pattern": .string("^[\\p{L}\\p{N}_-]+$")])

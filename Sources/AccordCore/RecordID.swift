@@ -59,6 +59,17 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
         derived(kind: .alertUpload, owner: contributor, key: [normalizedDomain])
     }
 
+    /// The registry record of `replica`, kept by the secretariat office `secretariat`.
+    public static func registry(of replica: ReplicaID, secretariat: OfficeCode) -> RecordID {
+        RecordID(kind: .replica, owner: secretariat, token: replica.rawValue)
+    }
+
+    /// For a registry record, the replica it registers.
+    public var registeredReplica: ReplicaID? {
+        guard kind == .replica, let dash = rawValue.lastIndex(of: "-") else { return nil }
+        return ReplicaID(String(rawValue[rawValue.index(after: dash)...]))
+    }
+
     public static func < (a: RecordID, b: RecordID) -> Bool { a.rawValue < b.rawValue }
     public var description: String { rawValue }
 }

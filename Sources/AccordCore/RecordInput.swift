@@ -135,7 +135,9 @@ public enum RecordInput {
         switch (kind, assignment) {
         case (.alertUpload, _):
             return RecordID.alert(contributor: owner, normalizedDomain: text("domain"))
-        case (_, .random):
+        case (_, .random), (.replica, _):
+            // Registry records are written by the hub under the replica's own id
+            // (`RecordID.registry`); one made here fails `ChangeCheck` and is refused.
             return RecordID.random(kind: kind, owner: owner)
         case (.activity, .natural):
             return RecordID.derived(kind: kind, owner: owner, key: ["title", "start_date", "city"].map(text))

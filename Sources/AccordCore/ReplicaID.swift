@@ -32,12 +32,15 @@ public enum ReplicaRole: String, Sendable, CaseIterable, Codable {
     case office, secretariat, auditor
 }
 
-/// The three record collections. The raw value is the interchange name used on the command line,
+/// The record collections: the three of the brief, and the replica registry the secretariat keeps. The raw value is the interchange name used on the command line,
 /// in JSON and as the SQL table name.
 public enum RecordKind: String, Sendable, CaseIterable, Hashable, Codable {
     case activity
     case trainingVariant = "training_variant"
     case alertUpload = "alert_upload"
+    /// The replica registry: one record per replica (office, role, public key, certificate),
+    /// written only by the secretariat, so that every replica can check any change's author.
+    case replica
 
     /// The prefix of this kind's record ids, e.g. `alert` in `alert-KE-3j8f1q0c6w2m9t4b`.
     public var idPrefix: String {
@@ -45,6 +48,7 @@ public enum RecordKind: String, Sendable, CaseIterable, Hashable, Codable {
         case .activity: "act"
         case .trainingVariant: "tv"
         case .alertUpload: "alert"
+        case .replica: "replica"
         }
     }
 
@@ -53,6 +57,7 @@ public enum RecordKind: String, Sendable, CaseIterable, Hashable, Codable {
         case "act": self = .activity
         case "tv": self = .trainingVariant
         case "alert": self = .alertUpload
+        case "replica": self = .replica
         default: return nil
         }
     }

@@ -24,6 +24,10 @@ public enum FieldType: Sendable, Equatable {
     case countrySet
     /// A set of lowercase tags (`judges`, `customs`, …).
     case tagSet
+    /// An office code: ISO 3166-1 alpha-2 or `WIPO`.
+    case office
+    /// Exactly this many bytes as lowercase hexadecimal (keys, fingerprints).
+    case hex(bytes: Int)
 
     public var isSet: Bool {
         switch self {
@@ -67,6 +71,7 @@ public struct RecordSchema: Sendable {
         case .activity: activity
         case .trainingVariant: trainingVariant
         case .alertUpload: alertUpload
+        case .replica: replica
         }
     }
 
@@ -115,12 +120,22 @@ public struct RecordSchema: Sendable {
         FieldSpec("notes", .text),
     ])
 
+    /// The replica registry: the record id is `replica-<secretariat office>-<replica id>`.
+    public static let replica = RecordSchema(kind: .replica, fields: [
+        FieldSpec("office", .office, required: true),
+        FieldSpec("role", .choice(ReplicaRole.allCases.map(\.rawValue)), required: true),
+        FieldSpec("name", .text),
+        FieldSpec("public_key", .hex(bytes: 32), required: true),
+        FieldSpec("certificate_fingerprint", .hex(bytes: 32)),
+        FieldSpec("first_seen", .date),
+    ])
+
     /// Pairs of date fields where the second may not be before the first.
     public var dateOrder: [(earlier: String, later: String)] {
         switch kind {
         case .activity: [("start_date", "end_date")]
         case .alertUpload: [("listed_on", "removed_on")]
-        case .trainingVariant: []
+        case .trainingVariant, .replica: []
         }
     }
 }

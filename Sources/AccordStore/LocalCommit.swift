@@ -20,8 +20,12 @@ public struct LocalTransaction {
     let identity: ReplicaIdentity
     var clock: HybridClock
     let wallMillis: UInt64
+    let signingKey: ReplicaSigningKey?
+    let keyPath: String
     var hasher = ChangeHasher()
     var summary = CommitSummary(records: 0, changes: 0, seqs: nil)
+    /// Changes written since the last signature of this commit.
+    var unsigned = 0
 
     /// The merged record, or nil if it does not exist here.
     public func record(_ id: RecordID) throws -> RecordState? {
@@ -55,9 +59,22 @@ public struct LocalTransaction {
         }
         let run = ChangeRun(author: identity.id, firstSeq: me.headSeq + 1, record: id, previousHash: me.headHash, entries: entries)
         try context.append(run, lastHash: previous)
+        if id.kind == .replica { try context.learnFromRegistry(id) }
         summary.records += 1
         summary.changes += entries.count
         summary.seqs = (summary.seqs?.lowerBound ?? run.firstSeq)...run.lastSeq
+        unsigned += entries.count
+        if unsigned >= CommitSignature.checkpointInterval { try signHead() }
+    }
+
+    /// Signs this replica's chain head: at the end of every commit, and every
+    /// `CommitSignature.checkpointInterval` changes within a long one, so that a sync batch of a
+    /// large import can end on a signed change.
+    mutating func signHead() throws {
+        guard unsigned > 0, let me = context.replicas[identity.id], let head = me.headHash else { return }
+        guard let signingKey else { throw StoreError.missingSigningKey(path: keyPath) }
+        try context.store(signingKey.sign(author: identity.id, seq: me.headSeq, hash: head))
+        unsigned = 0
     }
 }
 
@@ -67,8 +84,10 @@ extension ReplicaStore {
         try pool.write { db in
             let wall = clock()
             let context = try WriteContext(db, received: wall)
-            var transaction = LocalTransaction(context: context, identity: identity, clock: try Self.loadClock(db), wallMillis: wall)
+            var transaction = LocalTransaction(context: context, identity: identity, clock: try Self.loadClock(db), wallMillis: wall,
+                                               signingKey: signingKey, keyPath: ReplicaKeyFile.path(forDatabase: path))
             let result = try body(&transaction)
+            try transaction.signHead()
             try context.finish()
             try Self.saveClock(transaction.clock, db)
             return (result, transaction.summary)

@@ -2,26 +2,35 @@ import AccordCore
 import Foundation
 import GRDB
 
-/// The office, role and name a batch declares for an author replica. A receiver records it the
-/// first time it sees that replica; what it already knows wins over a later claim.
+/// The office, role, name and public key a batch declares for an author replica. A receiver
+/// takes them on first sight only from the peer it is talking to about that peer itself
+/// (`MergeOptions.trustedPeers`); every other author's office, role and key come from the
+/// secretariat's signed replica registry.
 public struct AuthorInfo: Sendable, Hashable {
     public var author: Author
     public var name: String?
+    public var publicKey: ReplicaPublicKey?
 
-    public init(author: Author, name: String?) {
+    public init(author: Author, name: String?, publicKey: ReplicaPublicKey? = nil) {
         self.author = author
         self.name = name
+        self.publicKey = publicKey
     }
 }
 
-/// Changes received from a peer, grouped in runs, with what the sender knows of their authors.
+/// Changes received from a peer, grouped in runs, with what the sender knows of their authors
+/// and the authors' signatures over their chains.
 public struct ChangeBatch: Sendable, Hashable {
     public var authors: [ReplicaID: AuthorInfo]
     public var runs: [ChangeRun]
+    /// Signatures of the runs' authors; every run must be covered by a signature at or after
+    /// its last change, up to which its author's changes in the batch chain.
+    public var signatures: [CommitSignature]
 
-    public init(authors: [ReplicaID: AuthorInfo] = [:], runs: [ChangeRun]) {
+    public init(authors: [ReplicaID: AuthorInfo] = [:], runs: [ChangeRun], signatures: [CommitSignature] = []) {
         self.authors = authors
         self.runs = runs
+        self.signatures = signatures
     }
 
     public var changeCount: Int { runs.reduce(0) { $0 + $1.entries.count } }
@@ -55,85 +64,52 @@ public struct MergeReport: Sendable, Hashable {
 public struct MergeOptions: Sendable {
     /// Changes stamped further ahead of this replica's clock are refused (default 10 minutes).
     public var maxClockSkewMillis: UInt64 = 600_000
+    /// Replicas whose own declaration in the batch (office, role, public key) is believed on
+    /// first sight: the peer at the other end of an authenticated connection — the hub a client
+    /// pulls from, the client pushing to a hub. A key, once known, never changes.
+    public var trustedPeers: Set<ReplicaID> = []
 
-    public init(maxClockSkewMillis: UInt64 = 600_000) { self.maxClockSkewMillis = maxClockSkewMillis }
+    public init(maxClockSkewMillis: UInt64 = 600_000, trustedPeers: Set<ReplicaID> = []) {
+        self.maxClockSkewMillis = maxClockSkewMillis
+        self.trustedPeers = trustedPeers
+    }
 }
 
 extension ReplicaStore {
     /// Merges a batch in one transaction. Each run is checked before it is stored — chain
-    /// continuity, authorisation, schema, clock — and a refused run is reported, never applied;
-    /// the other authors' runs still merge. Delivering the same batch twice, or batches in any
-    /// order, gives the same records.
+    /// continuity, the author's signature and key, authorisation, schema, clock — and a refused
+    /// run is reported, never applied; the other authors' runs still merge. Delivering the same
+    /// batch twice, or batches in any order, gives the same records.
+    ///
+    /// Authors are merged one at a time; an author whose key is not known yet waits until the
+    /// others are merged, because the secretariat's registry records in the same batch may
+    /// introduce it.
     public func merge(_ batch: ChangeBatch, options: MergeOptions = MergeOptions()) throws -> MergeReport {
         try pool.write { db in
-            let now = clock()
-            let context = try WriteContext(db, received: now)
-            var clockState = try Self.loadClock(db)
-            var report = MergeReport()
-            var hasher = ChangeHasher()
-            var blocked: Set<ReplicaID> = []
-            let runs = batch.runs.sorted { ($0.author, $0.firstSeq) < ($1.author, $1.firstSeq) }
-
-            for original in runs where !original.entries.isEmpty {
-                let declared = batch.authors[original.author]
-                var known = try context.register(original.author, author: declared?.author, name: declared?.name)
-                if original.author == identity.id { known.author = identity.author }
-                func refuse(_ rule: String, _ reason: String, held: Bool = false) {
-                    let entry = RefusedRun(author: original.author, seqs: original.firstSeq...original.lastSeq,
-                                           record: original.record, rule: rule, reason: reason)
-                    if held { report.held.append(entry) } else { report.refused.append(entry) }
-                    blocked.insert(original.author)
-                }
-                if original.lastSeq <= known.headSeq {
-                    report.duplicates += original.entries.count
-                    continue
-                }
-                if blocked.contains(original.author) {
-                    refuse("held", "an earlier change of replica \(original.author) in this batch was not merged", held: true)
-                    continue
-                }
-                var run = original
-                if run.firstSeq <= known.headSeq {
-                    // Overlaps what we hold: keep only the new tail, chained to the last held change.
-                    let dropped = Int(known.headSeq - run.firstSeq + 1)
-                    let (changes, _) = run.changes(hasher: &hasher)
-                    report.duplicates += dropped
-                    run = ChangeRun(author: run.author, firstSeq: known.headSeq + 1, record: run.record,
-                                    previousHash: changes[dropped].previousHash, entries: Array(run.entries.dropFirst(dropped)))
-                }
-                if run.firstSeq > known.headSeq + 1 {
-                    refuse("gap", "changes \(known.headSeq + 1)…\(run.firstSeq - 1) of replica \(run.author) are missing", held: true)
-                    continue
-                }
-                guard run.previousHash == known.headHash else {
-                    refuse("chain-broken", "change \(run.firstSeq) of replica \(run.author) does not chain to change \(known.headSeq) held here (altered or forked history)")
-                    continue
-                }
-                guard let author = known.author else {
-                    refuse("unknown-author", "replica \(run.author) is not registered with an office and role")
-                    continue
-                }
-                if let refusal = Authorization.check(author: author, record: run.record) {
-                    refuse(refusal.rule, refusal.message)
-                    continue
-                }
-                if let problem = run.entries.lazy.compactMap({ ChangeCheck.problem(record: run.record, field: $0.field, element: $0.element, value: $0.value) }).first {
-                    refuse("schema", problem)
-                    continue
-                }
-                if let latest = run.entries.map(\.hlc).max(),
-                   let skew = ClockSkewError.check(latest, author: run.author, nowMillis: now, allowedMillis: options.maxClockSkewMillis) {
-                    refuse("clock-skew", skew.description)
-                    continue
-                }
-                let (_, lastHash) = run.changes(hasher: &hasher)
-                try context.append(run, lastHash: lastHash)
-                for entry in run.entries { clockState.observe(entry.hlc) }
-                report.applied += run.entries.count
+            let context = try WriteContext(db, received: clock())
+            var merger = BatchMerger(context: context, identity: identity, options: options, clockState: try Self.loadClock(db),
+                                     signatures: batch.signatures)
+            var byAuthor: [ReplicaID: [ChangeRun]] = [:]
+            for run in batch.runs where !run.entries.isEmpty { byAuthor[run.author, default: []].append(run) }
+            for (author, runs) in byAuthor {
+                let trusted = options.trustedPeers.contains(author) || author == identity.id
+                let declared = batch.authors[author]
+                try merger.introduce(author, declared: trusted ? declared : nil)
+                byAuthor[author] = runs.sorted { $0.firstSeq < $1.firstSeq }
             }
+            var waiting = byAuthor.keys.sorted()
+            while !waiting.isEmpty {
+                var later: [ReplicaID] = []
+                for author in waiting {
+                    if merger.key(of: author) == nil { later.append(author) } else { try merger.merge(byAuthor[author]!, of: author) }
+                }
+                if later.count == waiting.count { break }
+                waiting = later
+            }
+            for author in waiting { merger.refuseUnknownKey(byAuthor[author]!, of: author) }
             try context.finish()
-            try Self.saveClock(clockState, db)
-            return report
+            try Self.saveClock(merger.clockState, db)
+            return merger.report
         }
     }
 }

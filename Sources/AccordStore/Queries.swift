@@ -25,16 +25,27 @@ extension ReplicaStore {
     }
 
     /// The changes held here that a peer with `vector` lacks, in author and sequence order, about
-    /// `limit` changes at most (whole runs; at least one run). Authors' offices and roles come
-    /// along so the receiver can authorise them.
+    /// `limit` changes at most (whole runs; at least one run), with their authors' signatures.
+    /// A batch ends on a signed change, so it may run past `limit` to the next signature (at
+    /// most `CommitSignature.checkpointInterval` changes). Authors' offices, roles and keys come
+    /// along; a receiver believes them only from the peer it talks to about itself.
     public func missingChanges(for vector: VersionVector, limit: Int) throws -> ChangeBatch {
         try pool.read { db in
             let context = try ReadContext(db)
             var batch = ChangeBatch(runs: [])
             var count = 0
             var hasher = ChangeHasher()
-            for (id, known) in context.replicas.sorted(by: { $0.key < $1.key }) where known.headSeq > vector[id] {
+            // Secretariat replicas first: their registry records introduce the keys of the
+            // authors that follow, so a receiver can check those in the same or the next batch.
+            func rank(_ replica: KnownReplica) -> (Int, String) { (replica.author?.role == .secretariat ? 0 : 1, replica.id.rawValue) }
+            let order = context.replicas.sorted { rank($0.value) < rank($1.value) }
+            for (id, known) in order where known.headSeq > vector[id] {
                 let have = vector[id]
+                var signatures: [UInt64: [UInt8]] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT seq, signature FROM accord_signature WHERE replica = ? AND seq > ?",
+                                            arguments: [known.index, Int64(have)]) {
+                    signatures[UInt64(row[0] as Int64)] = Array(row[1] as Data)
+                }
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT replica, first_seq, hlc, body, record, prev_hash FROM accord_change
                     WHERE replica = ? AND first_seq >= coalesce((SELECT max(first_seq) FROM accord_change WHERE replica = ? AND first_seq <= ?), 0)
@@ -50,9 +61,12 @@ extension ReplicaStore {
                                         previousHash: changes[dropped].previousHash, entries: Array(run.entries.dropFirst(dropped)))
                     }
                     batch.runs.append(run)
-                    if let author = known.author { batch.authors[id] = AuthorInfo(author: author, name: known.name) }
+                    batch.authors[id] = context.authorInfo(id)
                     count += run.entries.count
-                    if count >= limit { return batch }
+                    if let signature = signatures[run.lastSeq] {
+                        batch.signatures.append(CommitSignature(author: id, seq: run.lastSeq, bytes: signature))
+                        if count >= limit { return batch }
+                    }
                 }
             }
             return batch
@@ -175,7 +189,7 @@ struct ReadContext {
 
     init(_ db: Database) throws {
         self.db = db
-        for row in try Row.fetchAll(db, sql: "SELECT idx, id, office, role, name, head_seq, head_hash FROM accord_replica") {
+        for row in try Row.fetchAll(db, sql: "SELECT idx, id, office, role, name, head_seq, head_hash, public_key FROM accord_replica") {
             let replica = try KnownReplica(row: row)
             replicas[replica.id] = replica
             byIndex[replica.index] = replica
@@ -183,7 +197,7 @@ struct ReadContext {
     }
 
     func authorInfo(_ id: ReplicaID) -> AuthorInfo? {
-        replicas[id].flatMap { replica in replica.author.map { AuthorInfo(author: $0, name: replica.name) } }
+        replicas[id].flatMap { replica in replica.author.map { AuthorInfo(author: $0, name: replica.name, publicKey: replica.publicKey) } }
     }
 
     /// Decodes a row whose first columns are replica, first_seq, hlc, body, record[, prev_hash].

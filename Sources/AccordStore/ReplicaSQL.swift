@@ -5,7 +5,7 @@ import AccordCore
 /// this text (`accord schema sql` prints it).
 public enum ReplicaSQL {
     /// Bumped when the layout changes; stored in `accord_meta` under `format`.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     public static var statements: [String] {
         [
@@ -19,6 +19,8 @@ public enum ReplicaSQL {
             """
             -- Every replica this one knows: itself and the authors of every change it holds.
             -- head_seq/head_hash: the last change held from that replica (its version vector entry).
+            -- public_key: its Ed25519 key (32 bytes), from `accord init` for this replica, from a
+            -- peer it synced with directly, or from the secretariat's signed replica registry.
             CREATE TABLE accord_replica (
               idx INTEGER PRIMARY KEY,
               id TEXT NOT NULL UNIQUE,
@@ -26,7 +28,8 @@ public enum ReplicaSQL {
               role TEXT,
               name TEXT,
               head_seq INTEGER NOT NULL DEFAULT 0,
-              head_hash BLOB
+              head_hash BLOB,
+              public_key BLOB
             ) STRICT
             """,
             """
@@ -47,6 +50,18 @@ public enum ReplicaSQL {
             ) STRICT, WITHOUT ROWID
             """,
             "CREATE INDEX accord_change_by_record ON accord_change(record)",
+            """
+            -- Ed25519 signatures of replicas over their own hash chains: the author's signature of
+            -- "my change seq has chain hash H" (schemas/canonical-change.md). Every commit signs
+            -- its last change, long commits also every 1,000 changes; a signature vouches for
+            -- every earlier change of its author through the chain.
+            CREATE TABLE accord_signature (
+              replica INTEGER NOT NULL,
+              seq INTEGER NOT NULL,
+              signature BLOB NOT NULL,
+              PRIMARY KEY (replica, seq)
+            ) STRICT, WITHOUT ROWID
+            """,
         ] + RecordKind.allCases.map(tableSQL)
     }
 

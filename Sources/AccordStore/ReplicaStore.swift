@@ -8,15 +8,20 @@ import GRDB
 public final class ReplicaStore: Sendable {
     public let path: String
     public let identity: ReplicaIdentity
+    /// This replica's signing key, from `ReplicaKeyFile.path(forDatabase:)`; nil when the file is
+    /// missing, in which case the replica reads, merges and verifies but cannot write.
+    let signingKey: ReplicaSigningKey?
     let pool: DatabasePool
     /// Milliseconds since the epoch; injectable so tests and simulations control time.
     let clock: @Sendable () -> UInt64
 
     public static let systemClock: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }
 
-    private init(path: String, identity: ReplicaIdentity, pool: DatabasePool, clock: @escaping @Sendable () -> UInt64) {
+    private init(path: String, identity: ReplicaIdentity, signingKey: ReplicaSigningKey?, pool: DatabasePool,
+                 clock: @escaping @Sendable () -> UInt64) {
         self.path = path
         self.identity = identity
+        self.signingKey = signingKey
         self.pool = pool
         self.clock = clock
     }
@@ -28,10 +33,14 @@ public final class ReplicaStore: Sendable {
         return configuration
     }
 
-    /// Creates a new replica file. Refuses to touch an existing file.
-    public static func create(at path: String, identity: ReplicaIdentity,
+    /// Creates a new replica file and its signing key file beside it (a fresh key unless one is
+    /// given). Refuses to touch an existing file.
+    public static func create(at path: String, identity: ReplicaIdentity, signingKey: ReplicaSigningKey = ReplicaSigningKey(),
                               clock: @escaping @Sendable () -> UInt64 = systemClock) throws -> ReplicaStore {
         guard !FileManager.default.fileExists(atPath: path) else { throw StoreError.alreadyExists(path: path) }
+        let keyPath = ReplicaKeyFile.path(forDatabase: path)
+        guard !FileManager.default.fileExists(atPath: keyPath) else { throw StoreError.alreadyExists(path: keyPath) }
+        try ReplicaKeyFile.write(signingKey, to: keyPath)
         let pool = try DatabasePool(path: path, configuration: configuration())
         try pool.write { db in
             for sql in ReplicaSQL.statements { try db.execute(sql: sql) }
@@ -42,10 +51,11 @@ public final class ReplicaStore: Sendable {
             for (key, value) in facts {
                 try db.execute(sql: "INSERT INTO accord_meta (key, value) VALUES (?, ?)", arguments: [key, value])
             }
-            try db.execute(sql: "INSERT INTO accord_replica (id, office, role, name) VALUES (?, ?, ?, ?)",
-                           arguments: [identity.id.rawValue, identity.office.rawValue, identity.role.rawValue, identity.name])
+            try db.execute(sql: "INSERT INTO accord_replica (id, office, role, name, public_key) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [identity.id.rawValue, identity.office.rawValue, identity.role.rawValue, identity.name,
+                                       Data(signingKey.publicKey.bytes)])
         }
-        return ReplicaStore(path: path, identity: identity, pool: pool, clock: clock)
+        return ReplicaStore(path: path, identity: identity, signingKey: signingKey, pool: pool, clock: clock)
     }
 
     /// Opens an existing replica file.
@@ -68,8 +78,13 @@ public final class ReplicaStore: Sendable {
               let role = meta["role"].flatMap(ReplicaRole.init), let name = meta["name"] else {
             throw StoreError.notAReplica(path: path)
         }
-        return ReplicaStore(path: path, identity: ReplicaIdentity(id: id, office: office, role: role, name: name), pool: pool, clock: clock)
+        let signingKey = try ReplicaKeyFile.read(ReplicaKeyFile.path(forDatabase: path))
+        return ReplicaStore(path: path, identity: ReplicaIdentity(id: id, office: office, role: role, name: name),
+                            signingKey: signingKey, pool: pool, clock: clock)
     }
+
+    /// This replica's public key, as recorded at `init`.
+    public var publicKey: ReplicaPublicKey? { signingKey?.publicKey }
 
     /// Reads with GRDB directly, for callers that want plain SQL over the collection tables.
     public func read<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }

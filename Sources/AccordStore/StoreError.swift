@@ -8,6 +8,10 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case recordNotFound(String)
     case refused(Refusal)
     case invalid(record: String, problems: [FieldProblem])
+    /// The signing key file is unreadable or malformed (`problem` says how).
+    case signingKey(path: String, problem: String)
+    /// The replica has no signing key file, so it cannot write.
+    case missingSigningKey(path: String)
 
     public var description: String {
         switch self {
@@ -23,6 +27,10 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
             "refused: \(refusal.message)"
         case .invalid(let record, let problems):
             "\(record): " + problems.map(\.description).joined(separator: "; ")
+        case .signingKey(let path, let problem):
+            "signing key \(path): \(problem)"
+        case .missingSigningKey(let path):
+            "the signing key \(path) is missing, so this replica cannot sign (and therefore cannot write) changes; restore the file from a backup, or create a new replica with `accord init`"
         }
     }
 }

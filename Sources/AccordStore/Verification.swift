@@ -5,7 +5,8 @@ import GRDB
 /// One thing `verify` found wrong, named precisely enough to find the row at fault.
 public struct VerificationProblem: Sendable, Hashable, CustomStringConvertible {
     /// A stable identifier: `chain-gap`, `chain-broken`, `head-mismatch`, `unknown-author`,
-    /// `unauthorized`, `schema`, `undecodable`, `table-mismatch`, `table-extra-row`.
+    /// `unknown-key`, `signature-invalid`, `unsigned`, `key-mismatch`, `unauthorized`, `schema`,
+    /// `undecodable`, `table-mismatch`, `table-extra-row`.
     public var rule: String
     public var replica: ReplicaID?
     public var seq: UInt64?
@@ -38,6 +39,9 @@ extension ReplicaStore {
     /// - every replica's chain is complete (sequence numbers 1…head, no gap, no overlap) and
     ///   unbroken (each run names the hash of the change before it), and ends at the head hash
     ///   recorded for that replica;
+    /// - every stored signature verifies with its author's key over the recomputed chain hash,
+    ///   and every chain's last change is signed, so each change is vouched for by its author;
+    ///   a key agrees with the registry's record of it and with this replica's own key file;
     /// - every change is by a replica with a known office and role, is authorised by the rules
     ///   (`Authorization.check`) and fits the schema (`ChangeCheck`);
     /// - every collection table equals a replay of the log, row for row and value for value.
@@ -53,6 +57,10 @@ extension ReplicaStore {
             var problems = ProblemList(limit: maxProblems)
             report.changes = try Self.verifyChains(db, context: context, problems: &problems)
             report.records = try Self.verifyTables(db, context: context, problems: &problems)
+            if let own = context.replicas[identity.id], let key = signingKey?.publicKey, own.publicKey != key {
+                problems.add(VerificationProblem(rule: "key-mismatch", replica: identity.id, seq: nil, record: nil,
+                                                 message: "accord_replica holds key \(own.publicKey?.hex.prefix(16) ?? "none") for this replica, but its key file holds \(key.hex.prefix(16))"))
+            }
             report.problems = problems.kept
             report.truncated = problems.truncated
             return report
@@ -67,8 +75,21 @@ extension ReplicaStore {
         var current: KnownReplica?
         var nextSeq: UInt64 = 1
         var previous: ChangeHash?
+        var signatures = try SignatureLedger(db)
+        var lastSigned: UInt64 = 0
         func closeChain() {
             guard let replica = current else { return }
+            if replica.publicKey == nil {
+                add(VerificationProblem(rule: "unknown-key", replica: replica.id, seq: nil, record: nil,
+                                        message: "no public key is known for this replica, so none of its signatures can be checked"))
+            } else if lastSigned < nextSeq - 1 {
+                add(VerificationProblem(rule: "unsigned", replica: replica.id, seq: lastSigned + 1, record: nil,
+                                        message: "changes \(lastSigned + 1)…\(nextSeq - 1) carry no signature of their author (signatures deleted, or changes added behind Accord's back)"))
+            }
+            for seq in signatures.remaining(of: replica.index) {
+                add(VerificationProblem(rule: "signature-invalid", replica: replica.id, seq: seq, record: nil,
+                                        message: "a signature is stored for seq \(seq), which is not a change of this replica's chain"))
+            }
             if nextSeq - 1 != replica.headSeq || previous != replica.headHash {
                 add(VerificationProblem(rule: "head-mismatch", replica: replica.id, seq: replica.headSeq, record: nil,
                                         message: "the log ends at seq \(nextSeq - 1) with hash \(previous?.hex.prefix(16) ?? "none"), but the replica's recorded head is seq \(replica.headSeq) with hash \(replica.headHash?.hex.prefix(16) ?? "none") (changes deleted, or the head altered)"))
@@ -90,6 +111,7 @@ extension ReplicaStore {
                 current = replica
                 nextSeq = 1
                 previous = nil
+                lastSigned = 0
             }
             let run: ChangeRun
             do { run = try context.run(from: row) } catch {
@@ -120,7 +142,18 @@ extension ReplicaStore {
                     add(VerificationProblem(rule: "schema", replica: replica.id, seq: run.firstSeq + UInt64(offset), record: run.record.rawValue, message: problem))
                 }
             }
-            previous = run.changes(hasher: &hasher).lastHash
+            let (changes, lastHash) = run.changes(hasher: &hasher)
+            for seq in signatures.take(replica.index, in: run.firstSeq...run.lastSeq) {
+                let hash = seq == run.lastSeq ? lastHash! : hasher.hash(changes[Int(seq - run.firstSeq)])
+                guard let key = replica.publicKey else { continue }
+                if signatures.signature(replica.id, seq).verifies(hash: hash, key: key) {
+                    lastSigned = max(lastSigned, seq)
+                } else {
+                    add(VerificationProblem(rule: "signature-invalid", replica: replica.id, seq: seq, record: run.record.rawValue,
+                                            message: "the signature over change \(seq) does not verify with the replica's key \(key.hex.prefix(16))… (the change or one before it altered, or the signature swapped)"))
+                }
+            }
+            previous = lastHash
             nextSeq = max(nextSeq, run.lastSeq + 1)
             changeCount += run.entries.count
         }
@@ -151,6 +184,11 @@ extension ReplicaStore {
                                         message: "the log holds this record but table \(kind.rawValue) has no row for it"))
                 return
             }
+            if kind == .replica, let replica = state.id.registeredReplica, case .string(let hex) = state.value(of: "public_key"),
+               let known = context.replicas[replica]?.publicKey, known.hex != hex {
+                add(VerificationProblem(rule: "key-mismatch", replica: replica, seq: nil, record: state.id.rawValue,
+                                        message: "accord_replica holds key \(known.hex.prefix(16))… for this replica, but its registry record says \(hex.prefix(16))…"))
+            }
             let columns = ReplicaSQL.columns(of: kind)
             for (offset, column) in columns.enumerated() where row[offset] as DatabaseValue != expected[offset] {
                 add(VerificationProblem(rule: "table-mismatch", replica: nil, seq: nil, record: state.id.rawValue,
@@ -177,6 +215,37 @@ extension ReplicaStore {
         }
         return seen.values.reduce(0, +)
     }
+}
+
+/// Every stored signature, taken off as the chains are walked, so those left at the end of a
+/// chain sign nothing in it.
+struct SignatureLedger {
+    private var byReplica: [Int64: [UInt64: [UInt8]]] = [:]
+
+    init(_ db: Database) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT replica, seq, signature FROM accord_signature") {
+            byReplica[row[0], default: [:]][UInt64(row[1] as Int64)] = Array(row[2] as Data)
+        }
+    }
+
+    /// The signed seqs of `replica` within `seqs`, removed from the ledger (their bytes are
+    /// read with `signature(_:_:)` right after).
+    mutating func take(_ replica: Int64, in seqs: ClosedRange<UInt64>) -> [UInt64] {
+        guard let signed = byReplica[replica], !signed.isEmpty else { return [] }
+        let found = seqs.count <= signed.count ? seqs.filter { signed[$0] != nil } : signed.keys.filter(seqs.contains).sorted()
+        current = [:]
+        for seq in found { current[seq] = byReplica[replica]?.removeValue(forKey: seq) }
+        return found
+    }
+
+    private var current: [UInt64: [UInt8]] = [:]
+
+    func signature(_ author: ReplicaID, _ seq: UInt64) -> CommitSignature {
+        CommitSignature(author: author, seq: seq, bytes: current[seq] ?? [])
+    }
+
+    /// The seqs of `replica` still in the ledger.
+    func remaining(of replica: Int64) -> [UInt64] { (byReplica[replica] ?? [:]).keys.sorted() }
 }
 
 /// The problems found so far, up to a limit.

@@ -10,6 +10,8 @@ struct KnownReplica {
     var name: String?
     var headSeq: UInt64
     var headHash: ChangeHash?
+    /// Its Ed25519 key, once known (it never changes after that).
+    var publicKey: ReplicaPublicKey?
 }
 
 /// The state of one write transaction: the replicas table, the records touched so far (loaded
@@ -37,7 +39,7 @@ final class WriteContext {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         runsOfRecord = try RawStatement(db, sql: "SELECT replica, first_seq, hlc, body FROM accord_change WHERE record = ?")
-        for row in try Row.fetchAll(db, sql: "SELECT idx, id, office, role, name, head_seq, head_hash FROM accord_replica") {
+        for row in try Row.fetchAll(db, sql: "SELECT idx, id, office, role, name, head_seq, head_hash, public_key FROM accord_replica") {
             let replica = try KnownReplica(row: row)
             replicas[replica.id] = replica
             replicasByIndex[replica.index] = replica.id
@@ -79,7 +81,7 @@ final class WriteContext {
         }
         try db.execute(sql: "INSERT INTO accord_replica (id, office, role, name) VALUES (?, ?, ?, ?)",
                        arguments: [id.rawValue, author?.office.rawValue, author?.role.rawValue, name])
-        let known = KnownReplica(index: db.lastInsertedRowID, id: id, author: author, name: name, headSeq: 0, headHash: nil)
+        let known = KnownReplica(index: db.lastInsertedRowID, id: id, author: author, name: name, headSeq: 0, headHash: nil, publicKey: nil)
         replicas[id] = known
         replicasByIndex[known.index] = id
         return known
@@ -144,5 +146,6 @@ extension KnownReplica {
         self.name = row["name"]
         self.headSeq = UInt64(row["head_seq"] as Int64)
         self.headHash = (row["head_hash"] as Data?).flatMap { ChangeHash(bytes: Array($0)) }
+        self.publicKey = (row["public_key"] as Data?).flatMap { ReplicaPublicKey(bytes: Array($0)) }
     }
 }

@@ -7,7 +7,8 @@ import AccordStore
 ///
 ///     "ACB" u8 format(1) u8 compression(0 stored, 1 zlib) varint payload-length payload
 ///
-/// The payload sends each author's replica id, office, role and name once, then the runs; a run
+/// The payload sends each author's replica id, office, role, name and public key once, then the
+/// runs, then the authors' signatures over their chains (`CommitSignature`); a run
 /// names its author by index, its record id once and its entries through `RunBodyCodec` (field
 /// names by schema position, clocks as deltas). A run that continues the previous run of the
 /// same author in the batch does not carry its 32-byte previous hash: the receiver recomputes it,
@@ -15,7 +16,7 @@ import AccordStore
 /// the batch that was encoded.
 public enum WireBatch {
     public static let magic: [UInt8] = Array("ACB".utf8)
-    public static let formatVersion: UInt8 = 1
+    public static let formatVersion: UInt8 = 2
 
     /// Payloads smaller than this are sent stored: deflate cannot win much on them.
     static let compressionThreshold = 128
@@ -60,6 +61,10 @@ public enum WireBatch {
             index[id] = order.count
             order.append(id)
         }
+        for signature in batch.signatures where index[signature.author] == nil {
+            index[signature.author] = order.count
+            order.append(signature.author)
+        }
         var writer = ByteWriter(capacity: 64 + batch.changeCount * 12)
         writer.varint(UInt64(order.count))
         for id in order {
@@ -68,11 +73,13 @@ public enum WireBatch {
             var flags: UInt8 = 0
             if info != nil { flags |= 1 }
             if info?.name != nil { flags |= 2 }
+            if info?.publicKey != nil { flags |= 4 }
             writer.byte(flags)
             if let info {
                 writer.string(info.author.office.rawValue)
                 writer.byte(RoleCode.code(of: info.author.role))
                 if let name = info.name { writer.string(name) }
+                if let key = info.publicKey { writer.raw(key.bytes) }
             }
         }
 
@@ -103,6 +110,12 @@ public enum WireBatch {
             }
             RunBodyCodec.encode(run.entries, kind: run.record.kind, baseHLC: base, into: &writer)
             tails[run.author] = run
+        }
+        writer.varint(UInt64(batch.signatures.count))
+        for signature in batch.signatures {
+            writer.varint(UInt64(index[signature.author]!))
+            writer.varint(signature.seq)
+            writer.raw(signature.bytes)
         }
         return writer.bytes
     }

@@ -26,8 +26,9 @@ struct WireBatchDecoder {
     mutating func decode() throws(WireFormatError) -> ChangeBatch {
         let (authors, infos) = try decodeAuthors()
         let runs = try decodeRuns(authors: authors)
-        guard reader.isAtEnd else { throw .malformed("\(remaining) bytes follow the last run") }
-        return ChangeBatch(authors: infos, runs: runs)
+        let signatures = try decodeSignatures(authors: authors)
+        guard reader.isAtEnd else { throw .malformed("\(remaining) bytes follow the last signature") }
+        return ChangeBatch(authors: infos, runs: runs, signatures: signatures)
     }
 
     private mutating func decodeAuthors() throws(WireFormatError) -> ([ReplicaID], [ReplicaID: AuthorInfo]) {
@@ -47,7 +48,7 @@ struct WireBatchDecoder {
             guard seen.insert(id).inserted else { throw .malformed("author \(number) (replica \(id)) is listed twice") }
             authors.append(id)
             let flags = try read("author \(number)'s flags") { r throws(DecodingFailure) in try r.byte() }
-            guard flags & ~3 == 0, flags & 2 == 0 || flags & 1 != 0 else {
+            guard flags & ~7 == 0, flags & 6 == 0 || flags & 1 != 0 else {
                 throw .malformed("author \(number) (replica \(id)) has invalid flags \(flags)")
             }
             guard flags & 1 != 0 else { continue }
@@ -67,9 +68,36 @@ struct WireBatchDecoder {
                 }
                 name = text
             }
-            infos[id] = AuthorInfo(author: Author(office: office, role: role), name: name)
+            var key: ReplicaPublicKey?
+            if flags & 4 != 0 {
+                let bytes = try read("author \(number)'s public key") { r throws(DecodingFailure) in try r.raw(32) }
+                guard let valid = ReplicaPublicKey(bytes: bytes) else {
+                    throw .malformed("author \(number) (replica \(id)) declares a public key that is not an Ed25519 key")
+                }
+                key = valid
+            }
+            infos[id] = AuthorInfo(author: Author(office: office, role: role), name: name, publicKey: key)
         }
         return (authors, infos)
+    }
+
+    private mutating func decodeSignatures(authors: [ReplicaID]) throws(WireFormatError) -> [CommitSignature] {
+        let count = try read("the signature count") { r throws(DecodingFailure) in try r.varint() }
+        // A signature takes at least 66 bytes.
+        guard count <= UInt64(remaining / 66) else { throw .malformed("\(count) signatures declared in \(remaining) bytes") }
+        var signatures: [CommitSignature] = []
+        signatures.reserveCapacity(Int(count))
+        for number in 0..<Int(count) {
+            let authorIndex = try read("signature \(number)'s author") { r throws(DecodingFailure) in try r.varint() }
+            guard authorIndex < UInt64(authors.count) else {
+                throw .malformed("signature \(number) names author \(authorIndex), but the batch lists \(authors.count) authors")
+            }
+            let seq = try read("signature \(number)'s sequence number") { r throws(DecodingFailure) in try r.varint() }
+            guard seq >= 1 else { throw .malformed("signature \(number) (replica \(authors[Int(authorIndex)])) signs sequence number 0") }
+            let bytes = try read("signature \(number)'s bytes") { r throws(DecodingFailure) in try r.raw(64) }
+            signatures.append(CommitSignature(author: authors[Int(authorIndex)], seq: seq, bytes: bytes))
+        }
+        return signatures
     }
 
     private mutating func decodeRuns(authors: [ReplicaID]) throws(WireFormatError) -> [ChangeRun] {

@@ -176,7 +176,8 @@ struct CLIBadInputTests {
         let source = try ReplicaStore.open(at: kampala)
         for path in [nairobi, hub, auditor] {
             let target = try ReplicaStore.open(at: path)
-            let report = try target.merge(try source.missingChanges(for: target.versionVector(), limit: 1_000))
+            let report = try target.merge(try source.missingChanges(for: target.versionVector(), limit: 1_000),
+                                          options: MergeOptions(trustedPeers: [source.identity.id]))
             #expect(report.refused.isEmpty && report.applied == 3)
             try target.close()
         }

@@ -22,9 +22,11 @@ let authorizationMatrix: [AuthorizationCase] = {
     var cases: [AuthorizationCase] = []
     for kind in RecordKind.allCases {
         // An office: its own records of every kind; nobody else's (another office's or WIPO's).
-        cases.append(.init(office: "KE", role: .office, kind: kind, owner: "KE", refusedBy: nil))
-        cases.append(.init(office: "KE", role: .office, kind: kind, owner: "UG", refusedBy: "owner-only"))
-        cases.append(.init(office: "KE", role: .office, kind: kind, owner: "WIPO", refusedBy: "owner-only"))
+        // Never the replica registry, which only the secretariat keeps.
+        let registry = kind == .replica
+        cases.append(.init(office: "KE", role: .office, kind: kind, owner: "KE", refusedBy: registry ? "registry-secretariat-only" : nil))
+        cases.append(.init(office: "KE", role: .office, kind: kind, owner: "UG", refusedBy: registry ? "registry-secretariat-only" : "owner-only"))
+        cases.append(.init(office: "KE", role: .office, kind: kind, owner: "WIPO", refusedBy: registry ? "registry-secretariat-only" : "owner-only"))
         // The secretariat: its own and any office's activities and variants, never an ALERT entry.
         let secretariatRule: String? = kind == .alertUpload ? "alert-contributor-only" : nil
         cases.append(.init(office: "WIPO", role: .secretariat, kind: kind, owner: "WIPO", refusedBy: secretariatRule))

@@ -108,6 +108,17 @@ let badFieldInputs: [BadFieldInput] = [
     .init(.alertUpload, "legal_basis", "{}", "wrong JSON type"),
     .init(.alertUpload, "redirects_to", #""bad domain!""#, "domain characters"),
     .init(.alertUpload, "notes", "true", "wrong JSON type"),
+    // replica (the registry)
+    .init(.replica, "office", "null", "required"),
+    .init(.replica, "office", #""XX""#, "office code (unassigned)"),
+    .init(.replica, "office", #""OMPI""#, "office code (only WIPO besides ISO codes)"),
+    .init(.replica, "role", #""admin""#, "enum"),
+    .init(.replica, "name", "[]", "wrong JSON type"),
+    .init(.replica, "public_key", "null", "required"),
+    .init(.replica, "public_key", #""abcd""#, "32 bytes of hex (too short)"),
+    .init(.replica, "public_key", "\"" + String(repeating: "g", count: 64) + "\"", "32 bytes of hex (not hex)"),
+    .init(.replica, "certificate_fingerprint", "\"" + String(repeating: "0", count: 63) + "\"", "32 bytes of hex (odd length)"),
+    .init(.replica, "first_seen", #""2026-13-01""#, "date that does not exist"),
 ]
 
 /// Parses a JSON object literal written in a test; a typo in a test is a test failure.
@@ -124,6 +135,7 @@ private func minimalRecord(_ kind: RecordKind) -> [String: JSONValue] {
     case .activity: fields(#"{"title": "Regional seminar"}"#)
     case .trainingVariant: fields(#"{"material": "pororo-cartoons"}"#)
     case .alertUpload: fields(#"{"domain": "example.com"}"#)
+    case .replica: fields(#"{"office": "KE", "role": "office", "public_key": "\#(String(repeating: "ab", count: 32))"}"#)
     }
 }
 
@@ -186,7 +198,9 @@ struct RecordInputUnitTests {
     @Test(arguments: RecordKind.allCases)
     func aMissingRequiredFieldIsNamed(kind: RecordKind) throws {
         let required = try #require(RecordSchema.of(kind).fields.first { $0.required }).name
-        let result = RecordInput.validate(fields(#"{"notes": "no key field"}"#), kind: kind, office: OfficeCode("KE")!, assignment: .natural)
+        var input = minimalRecord(kind)
+        input[required] = nil
+        let result = RecordInput.validate(input, kind: kind, office: OfficeCode("KE")!, assignment: .natural)
         guard case .failure(let failure) = result else { Issue.record("accepted a record without \(required)"); return }
         #expect(failure.problems == [FieldProblem(field: required, message: "is required")])
     }

@@ -32,7 +32,7 @@ private enum RunCutting: CaseIterable, CustomStringConvertible {
             lastHash = hasher.hash(change)
         }
         let declared = Dictionary(uniqueKeysWithValues: authors.map { ($0.key, AuthorInfo(author: $0.value, name: names[$0.key])) })
-        return ChangeBatch(authors: declared, runs: runs)
+        return try! ChangeBatch(authors: declared, runs: runs).signingEveryRun(with: FixtureKeys.key(for:))
     }
 }
 
@@ -85,12 +85,18 @@ struct MergeFixtureStoreTests {
         let folder = try FixtureFolder()
         let names = Dictionary(uniqueKeysWithValues: fixture.authors.values.compactMap { author in author.name.map { (author.replica, $0) } })
         let now = fixture.receiver.nowMillis
-        let options = MergeOptions(maxClockSkewMillis: fixture.receiver.maxClockSkewMillis)
+        // The fixtures' declarations of authors are believed as a direct peer's would be, and
+        // every author's key is known up front (the fixtures test merging, keys are `VerifyTests`').
+        let authorIDs = Set(fixture.authors.values.map(\.replica)).union([fixture.receiver.replica])
+        let options = MergeOptions(maxClockSkewMillis: fixture.receiver.maxClockSkewMillis, trustedPeers: authorIDs)
         var replicaCount = 0
         func newReplica(_ id: ReplicaID, name: String) throws -> ReplicaStore {
             replicaCount += 1
             let identity = ReplicaIdentity(id: id, office: fixture.receiver.office, role: fixture.receiver.role, name: name)
-            return try ReplicaStore.create(at: folder.path("\(replicaCount).accord"), identity: identity, clock: { now })
+            let store = try ReplicaStore.create(at: folder.path("\(replicaCount).accord"), identity: identity,
+                                                signingKey: FixtureKeys.key(for: id), clock: { now })
+            for author in authorIDs where author != id { try store.pin(author, author: nil, name: nil, publicKey: FixtureKeys.key(for: author).publicKey) }
+            return store
         }
 
         for delivery in fixture.deliveries {

@@ -27,7 +27,7 @@ struct StoreTestsHistory {
         #expect(history.map(\.change.value).suffix(3) == [.string("offline"), .bool(true), .bool(false)])
         for logged in history {
             #expect(logged.change.author == store.identity.id)
-            #expect(logged.authorInfo == AuthorInfo(author: Author(office: OfficeCode("KE")!, role: .office), name: "nairobi-1"))
+            #expect(logged.authorInfo == AuthorInfo(author: Author(office: OfficeCode("KE")!, role: .office), name: "nairobi-1", publicKey: store.publicKey))
             #expect(logged.change.record == id)
         }
         #expect(zip(history, history.dropFirst()).allSatisfy { $0.change.stamp < $1.change.stamp })

@@ -26,7 +26,7 @@ struct VerifyTests {
                 FieldWrite(field: "domain", value: .string(domain)), FieldWrite(field: "status", value: .string("offline")),
             ])
         }
-        _ = try store.merge(other.missingChanges(for: VersionVector(), limit: 1000))
+        _ = try store.merge(other.missingChanges(for: VersionVector(), limit: 1000), options: MergeOptions(trustedPeers: [other.identity.id]))
         try other.close()
         return store
     }
@@ -61,9 +61,10 @@ struct VerifyTests {
                 WHERE replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb') AND first_seq = 1
                 """)
         }
-        #expect(report.problems.map(\.rule) == ["chain-broken"])
-        #expect(report.problems.first?.replica == ReplicaID("00000000000000bb"))
-        #expect(report.problems.first?.seq == 4)
+        // Its author's signature over it no longer verifies, and the next run no longer chains to it.
+        #expect(report.problems.map(\.rule) == ["signature-invalid", "chain-broken"])
+        #expect(report.problems.allSatisfy { $0.replica == ReplicaID("00000000000000bb") })
+        #expect(report.problems.map(\.seq) == [3, 4])
     }
 
     @Test func alteredBodyOfTheLastRunMismatchesTheHead() throws {
@@ -126,6 +127,53 @@ struct VerifyTests {
         }
         #expect(report.problems.contains { $0.rule == "table-mismatch" && $0.record == removed.rawValue })
         #expect(report.problems.contains { $0.rule == "table-extra-row" && $0.record == "alert-KE-forged" })
+    }
+
+    @Test func swappedSignatureIsNamed() throws {
+        let report = try verifyAfter { db in
+            // Replica bb's signature over its first commit replaces the one over its second.
+            try db.execute(sql: """
+                UPDATE accord_signature SET signature = (SELECT signature FROM accord_signature s WHERE s.replica = accord_signature.replica AND s.seq = 3)
+                WHERE seq = 6 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb')
+                """)
+        }
+        #expect(report.problems.contains { $0.rule == "signature-invalid" && $0.replica == ReplicaID("00000000000000bb") && $0.seq == 6 })
+    }
+
+    @Test func deletedSignaturesLeaveChangesUnsigned() throws {
+        let report = try verifyAfter { db in
+            try db.execute(sql: "DELETE FROM accord_signature WHERE seq = 9 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb')")
+        }
+        #expect(report.problems.map(\.rule) == ["unsigned"])
+        #expect(report.problems.first?.seq == 7)
+    }
+
+    @Test func changeMovedToAnotherReplicasChainFailsItsSignature() throws {
+        let report = try verifyAfter { db in
+            // Replica aa's first run re-labelled as replica bb's tenth and later changes: it claims another author.
+            try db.execute(sql: """
+                UPDATE accord_change SET replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb'), first_seq = 10, last_seq = 11
+                WHERE first_seq = 1 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000aa')
+                """)
+        }
+        #expect(report.problems.contains { $0.replica == ReplicaID("00000000000000bb") && $0.seq == 10 && $0.rule == "chain-broken" })
+        #expect(report.problems.contains { $0.replica == ReplicaID("00000000000000aa") && $0.rule == "chain-gap" })
+    }
+
+    @Test func aReplicaWithoutAKnownKeyIsNamed() throws {
+        let report = try verifyAfter { db in
+            try db.execute(sql: "UPDATE accord_replica SET public_key = NULL WHERE id = '00000000000000aa'")
+        }
+        #expect(report.problems.map(\.rule) == ["unknown-key"])
+        #expect(report.problems.first?.replica == ReplicaID("00000000000000aa"))
+    }
+
+    @Test func aReplacedOwnKeyIsNamed() throws {
+        let report = try verifyAfter { db in
+            try db.execute(sql: "UPDATE accord_replica SET public_key = (SELECT public_key FROM accord_replica WHERE id = '00000000000000aa') WHERE id = '00000000000000bb'")
+        }
+        #expect(report.problems.contains { $0.rule == "key-mismatch" && $0.replica == ReplicaID("00000000000000bb") })
+        #expect(report.problems.contains { $0.rule == "signature-invalid" && $0.replica == ReplicaID("00000000000000bb") })
     }
 
     @Test func changesOfAnotherOfficeAreUnauthorized() throws {

@@ -123,6 +123,15 @@ final class SyncFixture: @unchecked Sendable {
 
 /// Record helpers shared by the tests.
 enum Records {
+    /// The changes of one replica's registry record, which the hub writes when it first learns
+    /// the replica's key (office, role, name, public key, certificate fingerprint, first seen).
+    static let registryChanges = 6
+
+    /// Who `store` is, with its key, as a batch declares its sender.
+    static func declaration(of store: ReplicaStore) -> [ReplicaID: AuthorInfo] {
+        [store.identity.id: AuthorInfo(author: store.identity.author, name: store.identity.name, publicKey: store.publicKey)]
+    }
+
     static func activity(_ owner: String, _ token: String) -> RecordID { RecordID("act-\(owner)-\(token)")! }
     static func alert(_ owner: String, _ domain: String) -> RecordID {
         RecordID.alert(contributor: OfficeCode(owner)!, normalizedDomain: domain)

@@ -1,6 +1,7 @@
 import AccordCore
 import AccordStore
 import AccordSync
+import AccordTestSupport
 import Foundation
 
 /// Builders of wire messages, well-formed and hostile, for the wire tests and for the cases in
@@ -11,7 +12,8 @@ enum WireFixtures {
     /// A fixed instant in the past (2026-11-01T00:00:00Z), so fixture bodies never trip the clock rule.
     static let millis: UInt64 = 1_793_491_200_000
 
-    /// A valid batch of the client's own first changes: `records` ALERT entries of KE, 3 fields each.
+    /// A valid batch of the client's own first changes: `records` ALERT entries of KE, 3 fields
+    /// each, signed after every run with the author's `FixtureKeys` key, which it declares.
     static func ownBatch(records: Int = 1, author: ReplicaID = client, office: String = "KE") -> ChangeBatch {
         var runs: [ChangeRun] = []
         var hasher = ChangeHasher()
@@ -27,10 +29,13 @@ enum WireFixtures {
             previous = run.changes(hasher: &hasher).lastHash
             runs.append(run)
         }
-        return ChangeBatch(authors: [author: AuthorInfo(author: Author(office: OfficeCode(office)!, role: .office), name: "fixture-client")], runs: runs)
+        let key = FixtureKeys.key(for: author)
+        return try! ChangeBatch(authors: [author: AuthorInfo(author: Author(office: OfficeCode(office)!, role: .office), name: "fixture-client", publicKey: key.publicKey)],
+                                runs: runs).signingEveryRun { _ in key }
     }
 
-    /// Changes of another office's replica, relayed by the client: impersonation.
+    /// Changes of another office's replica, relayed by the client: its key is in no registry
+    /// the server holds, so they are refused (`unknown-key`).
     static func relayedForeignBatch() -> ChangeBatch {
         ownBatch(records: 1, author: ReplicaID("00000000000000f1")!, office: "FR")
     }
@@ -51,7 +56,7 @@ enum WireFixtures {
     }
 
     /// A stored (uncompressed) frame around `payload`, declaring `declared` bytes (the truth by default).
-    static func storedFrame(_ payload: [UInt8], declared: Int? = nil, format: UInt8 = 1, compression: UInt8 = 0) -> [UInt8] {
+    static func storedFrame(_ payload: [UInt8], declared: Int? = nil, format: UInt8 = WireBatch.formatVersion, compression: UInt8 = 0) -> [UInt8] {
         var writer = ByteWriter()
         writer.raw(Array("ACB".utf8))
         writer.byte(format)

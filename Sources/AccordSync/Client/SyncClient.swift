@@ -65,10 +65,25 @@ public final class SyncClient: Sendable {
         return object
     }
 
-    /// `GET /v1/vector`: what the server holds.
-    public func vector() async throws -> (VersionVector, Traffic) {
-        let (body, traffic) = try await send(path: SyncProtocol.Path.vector, method: .GET, body: nil, type: nil)
-        do { return (try VectorMessage.decode(body, maxEntries: limits.maxAuthors), traffic) } catch {
+    /// Who answers a vector request: the server's replica id and public key.
+    public struct Server: Sendable, Hashable {
+        public var replica: ReplicaID
+        public var publicKey: ReplicaPublicKey?
+        public var author: Author?
+    }
+
+    /// `GET /v1/vector`: what the server holds, and who the server is.
+    public func vector() async throws -> (vector: VersionVector, server: Server?, traffic: Traffic) {
+        let (body, traffic, headers) = try await exchange(path: SyncProtocol.Path.vector, method: .GET, body: nil, type: nil)
+        let server = headers.first(name: SyncProtocol.Header.replica).flatMap(ReplicaID.init).map { replica in
+            let words = headers.first(name: SyncProtocol.Header.replicaAuthor)?.split(separator: " ") ?? []
+            let author = words.count == 2 ? OfficeCode(String(words[0])).flatMap { office in
+                ReplicaRole(rawValue: String(words[1])).map { Author(office: office, role: $0) }
+            } : nil
+            return Server(replica: replica, publicKey: headers.first(name: SyncProtocol.Header.replicaKey).flatMap(ReplicaPublicKey.init(hex:)),
+                          author: author)
+        }
+        do { return (try VectorMessage.decode(body, maxEntries: limits.maxAuthors), server, traffic) } catch {
             throw SyncFailure.badResponse(error.message)
         }
     }

@@ -27,10 +27,28 @@ public struct SyncSession: Sendable {
 
     public func run(progress: (@Sendable (SyncProgress) -> Void)? = nil) async throws -> SyncSummary {
         var summary = SyncSummary()
-        let (serverVector, traffic) = try await client.vector()
+        let (serverVector, server, traffic) = try await client.vector()
         summary.traffic.add(traffic)
         try await push(from: serverVector, into: &summary, progress: progress)
-        try await pull(serverVector: serverVector, into: &summary, progress: progress)
+        // The server's certificate was verified: its key is pinned on first sync (a different
+        // key later fails the sync), its own declarations are believed, and every other
+        // author's key comes from the registry it relays.
+        var options = mergeOptions
+        if let server {
+            options.trustedPeers.insert(server.replica)
+            if let key = server.publicKey, server.replica != store.identity.id {
+                try await blocking { try store.pin(server.replica, author: server.author, name: nil, publicKey: key) }
+            }
+        }
+        // A push can make the server write (the hub registers a replica it learns the key of):
+        // ask again what it holds, so that this sync already brings that back.
+        var pullFrom = serverVector
+        if summary.pushed > 0 {
+            let (after, _, traffic) = try await client.vector()
+            summary.traffic.add(traffic)
+            pullFrom = after
+        }
+        try await pull(serverVector: pullFrom, options: options, into: &summary, progress: progress)
         return summary
     }
 
@@ -42,9 +60,9 @@ public struct SyncSession: Sendable {
         // What the server holds or has been offered in this sync: advanced past every batch
         // sent, refused or not, so a refused run is not offered again until the next sync.
         var offered = serverVector
-        // A server accepts relayed changes only from their author's own office (`PushScreen`):
-        // changes of other offices' replicas are not offered at all; they reach the server
-        // from their own office. Counted so the summary can say so.
+        // Changes of other offices' replicas are not offered: their authors deliver them to the
+        // hub themselves, so relaying them would only send them twice (a server would accept
+        // them if their signatures verify). Counted so the summary can say so.
         let office = store.identity.office
         for replica in try await blocking({ try store.knownReplicas() })
         where replica.id != store.identity.id && replica.info?.author.office != office && mine[replica.id] > offered[replica.id] {
@@ -71,7 +89,7 @@ public struct SyncSession: Sendable {
     }
 
     /// Receives, batch by batch, what this replica lacks, until the server says nothing remains.
-    func pull(serverVector: VersionVector, into summary: inout SyncSummary,
+    func pull(serverVector: VersionVector, options: MergeOptions, into summary: inout SyncSummary,
               progress: (@Sendable (SyncProgress) -> Void)?) async throws {
         var mine = try await blocking { try store.versionVector() }
         guard !mine.dominates(serverVector) else { return }
@@ -80,7 +98,6 @@ public struct SyncSession: Sendable {
         while true {
             let pulled = try await client.pull(have: mine, limit: batchChanges)
             summary.traffic.add(pulled.traffic)
-            let options = mergeOptions
             let report = try await blocking { try store.merge(pulled.batch, options: options) }
             summary.pulled += report.applied
             summary.refusedLocally += report.refused

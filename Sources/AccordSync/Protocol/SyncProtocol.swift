@@ -12,8 +12,14 @@ public enum SyncProtocol {
     public enum Header {
         /// The protocol version of the request (`1`); required on every request but health.
         public static let protocolVersion = "Accord-Protocol"
-        /// The replica id (16 hex digits) of the client's database; bound to its certificate on first contact.
+        /// The replica id (16 hex digits) of the client's database; bound to its certificate on
+        /// first contact. On a vector response: the server's replica id.
         public static let replica = "Accord-Replica"
+        /// On a vector response: the server's Ed25519 public key (64 hex digits), which a client
+        /// pins on first sync — the certificate proved who answers.
+        public static let replicaKey = "Accord-Replica-Key"
+        /// On a vector response: the server's office and role (`WIPO secretariat`), recorded with its key.
+        public static let replicaAuthor = "Accord-Replica-Author"
         /// On a pull response: `true` when the server holds more changes the client lacks.
         public static let more = "Accord-More"
         /// On a pull response: the number of changes in the batch.

@@ -11,5 +11,5 @@ struct AuthenticatedPeer: Sendable {
     /// Nil on requests that need no replica (health).
     var replica: ReplicaID?
 
-    var pusher: Pusher? { replica.map { Pusher(replica: $0, author: author, name: identity.replicaName) } }
+    var pusher: Pusher? { replica.map { Pusher(replica: $0, author: author, name: identity.replicaName, certificateFingerprint: fingerprint) } }
 }

@@ -7,30 +7,30 @@ public struct Pusher: Sendable, Hashable {
     public var replica: ReplicaID
     public var author: Author
     public var name: String
+    /// SHA-256 of the client certificate (hex), recorded in the replica registry.
+    public var certificateFingerprint: String?
 
-    public init(replica: ReplicaID, author: Author, name: String) {
+    public init(replica: ReplicaID, author: Author, name: String, certificateFingerprint: String? = nil) {
         self.replica = replica
         self.author = author
         self.name = name
+        self.certificateFingerprint = certificateFingerprint
     }
 }
 
-/// The hub's checks of a pushed batch that depend on who delivers it, before the store merges
-/// it with the one pure authorisation rule (`Authorization.check`) and its chain, schema and
-/// clock checks.
+/// The hub's check of a pushed batch that depends on who delivers it, before the store merges
+/// it with its chain, signature, key, authorisation, schema and clock checks.
 ///
-/// A batch declares an office and role for each author (`ChangeBatch.authors`); a receiver
-/// records that declaration the first time it meets an author, so a pusher could otherwise
-/// invent authors with any office. The screen therefore decides what each declaration may be:
+/// A batch declares an office, role and key for its authors (`ChangeBatch.authors`). The store
+/// believes a declaration only from the peer it is talking to about itself
+/// (`MergeOptions.trustedPeers`), so the screen makes that declaration the certificate's:
 ///
 /// - The pusher's own runs are authored under its certificate's office and role; a body that
-///   declares anything else for the pusher is refused (`identity-mismatch`).
-/// - Runs of other authors are relays (a laptop delivering a colleague's changes). They are
-///   accepted only from the author's own office: when the author is known here with the
-///   pusher's office, or unknown and declared with exactly the pusher's office and role.
-///   Anything else is refused as `impersonation`: without signatures the hub cannot tell a
-///   faithful relay from a forgery. Signed commits (next issue) will make relays from any
-///   office verifiable, and this rule can then be relaxed to "the signature verifies".
+///   declares anything else for the pusher is refused (`identity-mismatch`). The public key it
+///   declares is kept: on first contact it becomes the replica's key, bound like its id.
+/// - Every other author's declaration is dropped. Relayed changes (a laptop delivering a
+///   colleague's or another office's changes) merge when their author's signature verifies
+///   with the key the registry holds for it, whoever delivers them.
 ///
 /// Runs the server already holds are left in the batch: the merge counts them as duplicates.
 public enum PushScreen {
@@ -43,39 +43,23 @@ public enum PushScreen {
     /// - Parameter known: what the receiving store knows of each author (`knownReplicas()`).
     public static func screen(_ batch: ChangeBatch, from pusher: Pusher,
                               known: [ReplicaID: (info: AuthorInfo?, headSeq: UInt64)]) -> Outcome {
-        var reasons: [ReplicaID: (rule: String, reason: String)] = [:]
-        var authors = batch.authors
-        if let declared = batch.authors[pusher.replica], declared.author != pusher.author {
-            reasons[pusher.replica] = ("identity-mismatch",
-                "the batch declares replica \(pusher.replica) as \(describe(declared.author)), but its certificate says \(describe(pusher.author))")
+        let declared = batch.authors[pusher.replica]
+        let authors = [pusher.replica: AuthorInfo(author: pusher.author, name: pusher.name, publicKey: declared?.publicKey)]
+        guard let declared, declared.author != pusher.author else {
+            return Outcome(batch: ChangeBatch(authors: authors, runs: batch.runs, signatures: batch.signatures), refused: [])
         }
-        authors[pusher.replica] = AuthorInfo(author: pusher.author, name: pusher.name)
-
-        for author in Set(batch.runs.map(\.author)) where author != pusher.replica {
-            if let registered = known[author]?.info?.author {
-                if registered.office != pusher.author.office {
-                    reasons[author] = ("impersonation",
-                        "replica \(author) belongs to \(describe(registered)); \(describe(pusher.author)) replica \(pusher.replica) cannot deliver its changes (only the author's own office may relay them until commits are signed)")
-                }
-            } else if let declared = batch.authors[author]?.author, declared != pusher.author {
-                reasons[author] = ("impersonation",
-                    "replica \(author) is unknown here and declared as \(describe(declared)); \(describe(pusher.author)) replica \(pusher.replica) may only relay changes of replicas of its own office and role")
-            }
-        }
-        guard !reasons.isEmpty else { return Outcome(batch: ChangeBatch(authors: authors, runs: batch.runs), refused: []) }
-
+        let reason = "the batch declares replica \(pusher.replica) as \(describe(declared.author)), but its certificate says \(describe(pusher.author))"
         var runs: [ChangeRun] = []
         var refused: [RefusedRun] = []
         runs.reserveCapacity(batch.runs.count)
         for run in batch.runs {
-            if let reason = reasons[run.author], !run.entries.isEmpty, run.lastSeq > (known[run.author]?.headSeq ?? 0) {
-                refused.append(RefusedRun(refusing: run, rule: reason.rule, reason: reason.reason))
+            if run.author == pusher.replica, !run.entries.isEmpty, run.lastSeq > (known[run.author]?.headSeq ?? 0) {
+                refused.append(RefusedRun(refusing: run, rule: "identity-mismatch", reason: reason))
             } else {
                 runs.append(run)
             }
         }
-        for author in reasons.keys where author != pusher.replica { authors[author] = nil }
-        return Outcome(batch: ChangeBatch(authors: authors, runs: runs), refused: refused)
+        return Outcome(batch: ChangeBatch(authors: authors, runs: runs, signatures: batch.signatures), refused: refused)
     }
 
     static func describe(_ author: Author) -> String { "\(author.office) \(author.role.rawValue)" }

@@ -21,6 +21,8 @@ struct SyncResponder: HTTPResponder {
 
     static let protocolField = FieldName(SyncProtocol.Header.protocolVersion)!
     static let replicaField = FieldName(SyncProtocol.Header.replica)!
+    static let keyField = FieldName(SyncProtocol.Header.replicaKey)!
+    static let authorField = FieldName(SyncProtocol.Header.replicaAuthor)!
     static let moreField = FieldName(SyncProtocol.Header.more)!
     static let changesField = FieldName(SyncProtocol.Header.changes)!
 
@@ -86,7 +88,14 @@ struct SyncResponder: HTTPResponder {
             ]
             return Self.json(body)
         case SyncProtocol.Path.vector:
-            return Self.binary(try await service.vector(), type: SyncProtocol.MediaType.vector)
+            // Which replica answers: a client believes this replica's own key declaration in
+            // the batches it pulls (the certificate proved who answers; see `MergeOptions`).
+            var response = Self.binary(try await service.vector(), type: SyncProtocol.MediaType.vector)
+            response.headers[Self.replicaField] = serverReplica.rawValue
+            if let key = service.store.publicKey { response.headers[Self.keyField] = key.hex }
+            let me = service.store.identity
+            response.headers[Self.authorField] = "\(me.office) \(me.role.rawValue)"
+            return response
         case SyncProtocol.Path.pull:
             let body = try await Self.collect(request, limit: service.options.maxVectorBytes, type: SyncProtocol.MediaType.vector)
             let limit = Self.pullLimit(request, maximum: service.options.maxPullChanges)

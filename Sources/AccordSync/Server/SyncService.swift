@@ -61,7 +61,14 @@ final class SyncService: Sendable {
                 var known: [ReplicaID: (info: AuthorInfo?, headSeq: UInt64)] = [:]
                 for replica in try store.knownReplicas() { known[replica.id] = (replica.info, replica.headSeq) }
                 let screened = PushScreen.screen(batch, from: pusher, known: known)
-                let report = try store.merge(screened.batch, options: MergeOptions(maxClockSkewMillis: options.maxClockSkewMillis))
+                let report = try store.merge(screened.batch, options: MergeOptions(maxClockSkewMillis: options.maxClockSkewMillis,
+                                                                                   trustedPeers: [pusher.replica]))
+                // The hub lists every replica whose key it learned in the registry it signs, so
+                // that every other replica can check that replica's changes.
+                if store.identity.role == .secretariat, let key = try store.publicKey(of: pusher.replica) {
+                    try store.registerReplica(pusher.replica, author: pusher.author, name: pusher.name, publicKey: key,
+                                              certificateFingerprint: pusher.certificateFingerprint)
+                }
                 return PushReport(report, screened: screened.refused)
             }
         }

@@ -1,0 +1,146 @@
+import AccordCore
+import GRDB
+
+/// The checks and bookkeeping of one `merge`, author by author.
+///
+/// An author's runs are checked in sequence order and held back as *pending* until a signature
+/// of that author over the chain hash of a pending run's last change verifies; then every
+/// pending run is stored. So nothing is stored that its author did not sign, and one signature
+/// vouches for all the changes before it through the hash chain. Runs still pending when the
+/// author's runs end are refused as `unsigned`.
+struct BatchMerger {
+    let context: WriteContext
+    let identity: ReplicaIdentity
+    let options: MergeOptions
+    var clockState: HybridClock
+    var report = MergeReport()
+    private var hasher = ChangeHasher()
+    private let signatures: [SignedPoint: CommitSignature]
+
+    struct SignedPoint: Hashable {
+        var author: ReplicaID
+        var seq: UInt64
+    }
+
+    init(context: WriteContext, identity: ReplicaIdentity, options: MergeOptions, clockState: HybridClock, signatures: [CommitSignature]) {
+        self.context = context
+        self.identity = identity
+        self.options = options
+        self.clockState = clockState
+        self.signatures = Dictionary(signatures.map { (SignedPoint(author: $0.author, seq: $0.seq), $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Registers an author of the batch; `declared` is what a trusted peer says of itself. An
+    /// author neither declared nor known is not recorded: a registry record in the batch may
+    /// introduce it, or its runs are refused (`unknown-key`) and leave no trace.
+    mutating func introduce(_ author: ReplicaID, declared: AuthorInfo?) throws {
+        guard declared != nil || context.replicas[author] != nil else { return }
+        let known = try context.register(author, author: author == identity.id ? identity.author : declared?.author, name: declared?.name)
+        if let key = declared?.publicKey, known.publicKey == nil { try context.recordKey(key, of: author) }
+    }
+
+    func key(of author: ReplicaID) -> ReplicaPublicKey? { context.replicas[author]?.publicKey }
+
+    /// Refuses what an author whose key is unknown here sent (its duplicates aside).
+    mutating func refuseUnknownKey(_ runs: [ChangeRun], of author: ReplicaID) {
+        let head = context.replicas[author]?.headSeq ?? 0
+        for run in runs where run.lastSeq > head {
+            report.refused.append(RefusedRun(refusing: run, rule: "unknown-key",
+                reason: "replica \(author) has no public key known here: the secretariat's replica registry does not list it (sync with the hub first, or the author is not a registered replica)"))
+        }
+    }
+
+    mutating func merge(_ runs: [ChangeRun], of author: ReplicaID) throws {
+        guard let key = key(of: author), let known = context.replicas[author] else { return }
+        let now = UInt64(context.received)
+        var headSeq = known.headSeq
+        var headHash = known.headHash
+        var pending: [(run: ChangeRun, lastHash: ChangeHash)] = []
+        var stopped = false
+
+        func refuse(_ run: ChangeRun, _ rule: String, _ reason: String, held: Bool = false) {
+            let entry = RefusedRun(refusing: run, rule: rule, reason: reason)
+            if held { report.held.append(entry) } else { report.refused.append(entry) }
+        }
+        func refusePending(_ rule: String, _ reason: (ChangeRun) -> String) {
+            for (run, _) in pending { refuse(run, rule, reason(run)) }
+            pending.removeAll()
+        }
+
+        for original in runs {
+            if original.lastSeq <= headSeq {
+                report.duplicates += original.entries.count
+                continue
+            }
+            if stopped {
+                refuse(original, "held", "an earlier change of replica \(author) in this batch was not merged", held: true)
+                continue
+            }
+            var run = original
+            if run.firstSeq <= headSeq {
+                // Overlaps what we hold: keep only the new tail, chained to the last held change.
+                let dropped = Int(headSeq - run.firstSeq + 1)
+                let (changes, _) = run.changes(hasher: &hasher)
+                report.duplicates += dropped
+                run = ChangeRun(author: run.author, firstSeq: headSeq + 1, record: run.record,
+                                previousHash: changes[dropped].previousHash, entries: Array(run.entries.dropFirst(dropped)))
+            }
+            if let problem = problem(of: run, headSeq: headSeq, headHash: headHash, now: now) {
+                refusePending("held") { _ in "held with change \(run.firstSeq) of replica \(author), which was refused" }
+                refuse(run, problem.rule, problem.reason, held: problem.held)
+                stopped = true
+                continue
+            }
+            let (_, lastHash) = run.changes(hasher: &hasher)
+            pending.append((run, lastHash!))
+            headSeq = run.lastSeq
+            headHash = lastHash
+            guard let signature = signatures[SignedPoint(author: author, seq: run.lastSeq)] else { continue }
+            guard signature.verifies(hash: lastHash!, key: key) else {
+                refusePending("signature-invalid") { _ in
+                    "the signature of replica \(author) over its change \(run.lastSeq) does not verify with its key \(key.hex.prefix(16))…: the changes were altered, reordered or signed by another key"
+                }
+                stopped = true
+                continue
+            }
+            for (run, lastHash) in pending {
+                try context.append(run, lastHash: lastHash)
+                if run.record.kind == .replica { try context.learnFromRegistry(run.record) }
+                for entry in run.entries { clockState.observe(entry.hlc) }
+                report.applied += run.entries.count
+            }
+            pending.removeAll()
+            try context.store(signature)
+        }
+        refusePending("unsigned") { run in
+            "changes \(run.firstSeq)…\(run.lastSeq) of replica \(author) are not covered by a signature of their author in this batch"
+        }
+    }
+
+    /// Why a run that directly follows the held or pending head cannot be merged, if it cannot.
+    private func problem(of run: ChangeRun, headSeq: UInt64, headHash: ChangeHash?, now: UInt64) -> (rule: String, reason: String, held: Bool)? {
+        if run.firstSeq > headSeq + 1 {
+            return ("gap", "changes \(headSeq + 1)…\(run.firstSeq - 1) of replica \(run.author) are missing", true)
+        }
+        guard run.previousHash == headHash else {
+            return ("chain-broken", "change \(run.firstSeq) of replica \(run.author) does not chain to change \(headSeq) held here (altered or forked history)", false)
+        }
+        guard let author = run.author == identity.id ? identity.author : context.replicas[run.author]?.author else {
+            return ("unknown-author", "replica \(run.author) is not registered with an office and role", false)
+        }
+        if let refusal = Authorization.check(author: author, record: run.record) {
+            return (refusal.rule, refusal.message, false)
+        }
+        if let problem = run.entries.lazy.compactMap({ ChangeCheck.problem(record: run.record, field: $0.field, element: $0.element, value: $0.value) }).first {
+            return ("schema", problem, false)
+        }
+        if run.record.kind == .replica, let conflict = context.registryConflict(run) {
+            return ("registry-key-conflict", conflict, false)
+        }
+        if let latest = run.entries.map(\.hlc).max(),
+           let skew = ClockSkewError.check(latest, author: run.author, nowMillis: now, allowedMillis: options.maxClockSkewMillis) {
+            return ("clock-skew", skew.description, false)
+        }
+        return nil
+    }
+}
