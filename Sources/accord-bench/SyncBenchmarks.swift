@@ -159,7 +159,8 @@ struct SyncBenchmarks {
         while true {
             let batch = try source.missingChanges(for: target.versionVector(), limit: 50_000)
             guard !batch.runs.isEmpty else { return }
-            _ = try target.merge(batch)
+            let report = try target.merge(batch, options: MergeOptions(trustedPeers: [source.identity.id]))
+            precondition(report.refused.isEmpty && report.held.isEmpty, "copy refused \(report.refused.prefix(3))")
         }
     }
 

@@ -213,6 +213,17 @@ _ = try measure("parts: merge \(sampleChanges.count) changes into record states"
     precondition(states.count == min(recordCount, 10_000))
 }
 
+// Signing: (2) signs its commit's chain head every 1,000 changes and at the end (60 signatures);
+// this is that work alone, to set against (2).
+let signingKey = ReplicaSigningKey()
+var signingHasher = ChangeHasher()
+let someHash = signingHasher.hash(sampleChanges[0])
+_ = try measure("parts: Ed25519-sign \(recordCount * 6 / CommitSignature.checkpointInterval) chain heads (what (2) signs)") {
+    for seq in 0..<(recordCount * 6 / CommitSignature.checkpointInterval) {
+        _ = try signingKey.sign(author: ReplicaID("00000000000000aa")!, seq: UInt64(seq + 1), hash: someHash)
+    }
+}
+
 // (3) The full change set: read from the log, encoded for the wire, and decoded.
 let source = try newStore()
 _ = try source.commit { transaction in for row in rows { try transaction.write(row.id, row.writes) } }
@@ -233,7 +244,7 @@ print(String(format: "    size: %d bytes uncompressed, %d bytes compressed (%.2f
 // (4) Applying it into an empty replica.
 var target: ReplicaStore!
 let applyMedian = try measure("(4) apply \(batch.changeCount) changes into an empty replica", setup: { target = try newStore("CH") }) {
-    let report = try target.merge(batch)
+    let report = try target.merge(batch, options: MergeOptions(trustedPeers: [source.identity.id]))
     precondition(report.applied == recordCount * 6, "applied \(report.applied): \(report.refused.prefix(3))")
 }
 
@@ -242,6 +253,11 @@ let rebuildMedian = try measure("(5) rebuild \(recordCount) records from the log
 
 print(String(format: "\nlocal write / floor: %.2f×   (target ≤ 3×)", writeMedian / floor))
 print(String(format: "import: %.0f ms, apply: %.0f ms, rebuild: %.0f ms", importMedian, applyMedian, rebuildMedian))
+
+// History and audit (HistoryBenchmarks.swift): verify and --as-of over a large replica; `--only history`.
+if only.isEmpty || only.contains("history") {
+    try runHistoryBenchmarks(changes: option("--history-changes", 1_000_000), folder: folder)
+}
 
 // The sync workloads over loopback TLS (SyncBenchmarks.swift); `--only sync` runs just these.
 if only.isEmpty || only.contains("sync") {
