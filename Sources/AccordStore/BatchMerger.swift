@@ -62,8 +62,8 @@ struct BatchMerger {
             let entry = RefusedRun(refusing: run, rule: rule, reason: reason)
             if held { report.held.append(entry) } else { report.refused.append(entry) }
         }
-        func refusePending(_ rule: String, _ reason: (ChangeRun) -> String) {
-            for (run, _) in pending { refuse(run, rule, reason(run)) }
+        func refusePending(_ rule: String, held: Bool = false, _ reason: (ChangeRun) -> String) {
+            for (run, _) in pending { refuse(run, rule, reason(run), held: held) }
             pending.removeAll()
         }
 
@@ -86,7 +86,7 @@ struct BatchMerger {
                                 previousHash: changes[dropped].previousHash, entries: Array(run.entries.dropFirst(dropped)))
             }
             if let problem = problem(of: run, headSeq: headSeq, headHash: headHash, now: now) {
-                refusePending("held") { _ in "held with change \(run.firstSeq) of replica \(author), which was refused" }
+                refusePending("held", held: true) { _ in "held with change \(run.firstSeq) of replica \(author), which was refused" }
                 refuse(run, problem.rule, problem.reason, held: problem.held)
                 stopped = true
                 continue
