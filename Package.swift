@@ -38,9 +38,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // SHA-256 of every change through the system OpenSSL (libssl-dev): see ChangeHash.swift.
+        .target(name: "CSHA256", linkerSettings: [.linkedLibrary("crypto")]),
         .target(
             name: "AccordCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CSHA256", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "AccordStore",
@@ -121,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AccordCLITests",
-            dependencies: ["accord", "AccordCore", "AccordStore", "AccordSync"]
+            dependencies: ["accord", "AccordCore", "AccordStore", "AccordSync", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -148,7 +148,7 @@ struct DemoScript {
         command("history \(workshop) --field participant_count --db hub.accord")
         let current = try hub.record(workshop)
         for logged in try hub.history(of: workshop, field: "participant_count") {
-            let won = current?.scalars["participant_count"]?.stamp == logged.change.stamp
+            let won = current?.stamped("participant_count")?.stamp == logged.change.stamp
             let who = logged.authorInfo.map { "\($0.author.office)/\($0.name ?? "?")" } ?? "?"
             print("\(logged.change.hlc)  participant_count = \(logged.change.value.json.serialized)  by \(who)\(won ? "  ← winner" : "")")
         }

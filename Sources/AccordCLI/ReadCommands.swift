@@ -101,8 +101,8 @@ struct HistoryCommand: ParsableCommand {
             let change = logged.change
             let won: Bool = {
                 guard let current else { return false }
-                if let element = change.element { return current.sets[change.field]?[element]?.stamp == change.stamp }
-                return current.scalars[change.field]?.stamp == change.stamp
+                if let element = change.element { return current.stampedElement(change.field, element)?.stamp == change.stamp }
+                return current.stamped(change.field)?.stamp == change.stamp
             }()
             if json {
                 var document = LogLine.json(logged)
@@ -164,6 +164,7 @@ enum LogLine {
             "prev_hash": change.previousHash.map { .string($0.hex) } ?? .null, "hash": .string(logged.hash.hex),
             "received": .string(Timestamp.iso8601(millis: logged.receivedMillis)),
         ]
+        if let signature = logged.signature { members["signature"] = .string(Hex.string(signature)) }
         if let info = logged.authorInfo {
             members["office"] = .string(info.author.office.rawValue)
             members["role"] = .string(info.author.role.rawValue)

@@ -101,7 +101,7 @@ struct EditCommand: ParsableCommand {
             let dateProblems = RecordInput.checkDateOrder(schema: schema, fields: fields, existing: existing)
             guard dateProblems.isEmpty else { throw StoreError.invalid(record: recordID.rawValue, problems: dateProblems) }
             let writes = RecordInput.writes(for: ValidatedRecord(id: recordID, fields: fields), existing: existing)
-                + elementWrites.filter { write in existing.sets[write.field]?[write.element!]?.value != write.value.asPresence }
+                + elementWrites.filter { write in existing.stampedElement(write.field, write.element!)?.value != write.value.asPresence }
             try transaction.write(recordID, writes)
         }
         print(summary.changes == 0 ? "\(recordID): nothing changed" : "\(recordID): \(summary.changes) change(s) written")

@@ -6,11 +6,18 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Parses exactly `YYYY-MM-DD` and checks that the day exists (so `2021-02-29` is refused).
     public init?(_ text: String) {
-        let bytes = Array(text.utf8)
+        // Read in place: every date of every received change is parsed here.
+        var text = text
+        guard let parsed = text.withUTF8({ Self.parse($0) }) else { return nil }
+        (year, month, day) = parsed
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int, Int)? {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0
-            for byte in bytes[range] {
+            for index in range {
+                let byte = bytes[index]
                 guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
                 value = value * 10 + Int(byte - UInt8(ascii: "0"))
             }
@@ -18,7 +25,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
         }
         guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10),
               (1...12).contains(m), d >= 1, d <= CalendarDate.daysIn(month: m, year: y) else { return nil }
-        (year, month, day) = (y, m, d)
+        return (y, m, d)
     }
 
     public static func daysIn(month: Int, year: Int) -> Int {

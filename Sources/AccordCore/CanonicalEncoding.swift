@@ -25,19 +25,28 @@ public enum CanonicalEncoding {
     }
 
     public static func append(_ change: Change, to out: inout [UInt8]) {
+        append(author: change.author, seq: change.seq, hlc: change.hlc, record: change.record, field: change.field,
+               element: change.element, value: change.value, previousHash: change.previousHash, to: &out)
+    }
+
+    /// The encoding of a change given by its parts, so that the write and merge paths can hash
+    /// the entries of a run without building a `Change` for each.
+    public static func append(author: ReplicaID, seq: UInt64, hlc: HLC, record: RecordID, field: String, element: String?,
+                              value: FieldValue, previousHash: ChangeHash?, to out: inout [UInt8]) {
         out.append(version)
-        appendString(change.author.rawValue, to: &out)
-        appendUInt64(change.seq, to: &out)
-        appendUInt64(change.hlc.rawValue, to: &out)
-        appendString(change.record.rawValue, to: &out)
-        appendString(change.field, to: &out)
-        if let element = change.element {
+        withUnsafeBytes(of: UInt32(16).bigEndian) { out.append(contentsOf: $0) }
+        author.appendDigits(to: &out)
+        appendUInt64(seq, to: &out)
+        appendUInt64(hlc.rawValue, to: &out)
+        appendString(record.rawValue, to: &out)
+        appendString(field, to: &out)
+        if let element {
             out.append(1)
             appendString(element, to: &out)
         } else {
             out.append(0)
         }
-        switch change.value {
+        switch value {
         case .null: out.append(0)
         case .bool(let flag): out.append(flag ? 2 : 1)
         case .int(let number):
@@ -47,8 +56,8 @@ public enum CanonicalEncoding {
             out.append(4)
             appendString(text, to: &out)
         }
-        if let previous = change.previousHash {
-            previous.append(to: &out)
+        if let previousHash {
+            previousHash.append(to: &out)
         } else {
             out.append(contentsOf: repeatElement(0, count: 32))
         }

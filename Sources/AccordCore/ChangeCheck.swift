@@ -44,7 +44,8 @@ extension ChangeCheck {
         case .country:
             return text.utf8.count == 2 && ISOCountry.isAssigned(text)
         case .date:
-            return CalendarDate(text).map { $0.description.utf8.elementsEqual(text.utf8) } ?? false
+            // The parse accepts exactly YYYY-MM-DD, which is also how a date prints.
+            return CalendarDate(text) != nil
         case .domain:
             return DomainName.isNormalASCII(text)
         default:

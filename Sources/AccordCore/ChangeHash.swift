@@ -1,4 +1,4 @@
-import Crypto
+import CSHA256
 
 /// SHA-256 of a change's canonical encoding (layout in `schemas/canonical-change.md`).
 public struct ChangeHash: Hashable, Sendable, CustomStringConvertible {
@@ -19,6 +19,11 @@ public struct ChangeHash: Hashable, Sendable, CustomStringConvertible {
         for word in [words.0, words.1, words.2, words.3] {
             withUnsafeBytes(of: word.bigEndian) { out.append(contentsOf: $0) }
         }
+    }
+
+    /// Calls `body` with the 32 bytes, held on the stack.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: (words.0.bigEndian, words.1.bigEndian, words.2.bigEndian, words.3.bigEndian), body)
     }
 
     public init?(bytes: [UInt8]) {
@@ -58,9 +63,22 @@ public struct ChangeHasher {
 
     /// The hash of `change`, whose `previousHash` must already be set.
     public mutating func hash(_ change: Change) -> ChangeHash {
+        hash(author: change.author, seq: change.seq, hlc: change.hlc, record: change.record, field: change.field,
+             element: change.element, value: change.value, previousHash: change.previousHash)
+    }
+
+    /// The hash of the change with these parts.
+    public mutating func hash(author: ReplicaID, seq: UInt64, hlc: HLC, record: RecordID, field: String, element: String?,
+                              value: FieldValue, previousHash: ChangeHash?) -> ChangeHash {
         buffer.removeAll(keepingCapacity: true)
-        CanonicalEncoding.append(change, to: &buffer)
-        let digest = buffer.withUnsafeBytes { SHA256.hash(data: $0) }
-        return digest.withUnsafeBytes { ChangeHash(raw: $0) }
+        CanonicalEncoding.append(author: author, seq: seq, hlc: hlc, record: record, field: field, element: element,
+                                 value: value, previousHash: previousHash, to: &buffer)
+        // OpenSSL directly, not swift-crypto's SHA256: its wrapper allocates a context object per
+        // hash, which costs twice the hashing itself at one hash per change (BENCHMARKS.md).
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { out in
+            buffer.withUnsafeBytes { accord_sha256($0.baseAddress, $0.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+        }
+        return withUnsafeBytes(of: digest) { ChangeHash(raw: $0) }
     }
 }

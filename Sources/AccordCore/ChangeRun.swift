@@ -48,6 +48,30 @@ public struct ChangeRun: Sendable, Hashable {
         return (result, previous)
     }
 
+    /// The chain hash of each change of this run, in sequence order (the last is the new head).
+    public func chainHashes(hasher: inout ChangeHasher) -> [ChangeHash] {
+        var previous = previousHash
+        var hashes: [ChangeHash] = []
+        hashes.reserveCapacity(entries.count)
+        for (offset, entry) in entries.enumerated() {
+            let hash = hasher.hash(author: author, seq: firstSeq + UInt64(offset), hlc: entry.hlc, record: record, field: entry.field,
+                                   element: entry.element, value: entry.value, previousHash: previous)
+            hashes.append(hash)
+            previous = hash
+        }
+        return hashes
+    }
+
+    /// The chain hash of the run's last change (nil for an empty run).
+    public func lastHash(hasher: inout ChangeHasher) -> ChangeHash? {
+        var previous = previousHash
+        for (offset, entry) in entries.enumerated() {
+            previous = hasher.hash(author: author, seq: firstSeq + UInt64(offset), hlc: entry.hlc, record: record, field: entry.field,
+                                   element: entry.element, value: entry.value, previousHash: previous)
+        }
+        return entries.isEmpty ? nil : previous
+    }
+
     /// Applies every entry to `state` (which must be the state of `record`).
     public func apply(to state: inout RecordState) {
         for (offset, entry) in entries.enumerated() {
@@ -126,31 +150,72 @@ public enum RunBodyCodec {
         if !untilEnd { entries.reserveCapacity(min(count, 4096)) }
         var hlc = baseHLC
         while untilEnd ? !reader.isAtEnd : entries.count < count {
-            let delta = try reader.varint()
-            guard delta <= UInt64.max - hlc.rawValue else { throw reader.failure("clock overflows") }
-            hlc = HLC(rawValue: hlc.rawValue + delta)
-            let fieldRef = try reader.varint()
+            let entry = try readEntry(&reader, fieldCount: schema.fields.count, hlc: &hlc)
             let field: String
-            switch fieldRef {
-            case 0: field = try reader.string()
-            case 1: field = Change.deletedField
-            default:
-                guard fieldRef - 2 < UInt64(schema.fields.count) else { throw reader.failure("unknown field number \(fieldRef)") }
-                field = schema.fields[Int(fieldRef - 2)].name
+            switch entry.field {
+            case .position(let position): field = schema.fields[position].name
+            case .deleted: field = Change.deletedField
+            case .named(let name): field = name
             }
-            let flags = try reader.byte()
-            guard flags & ~0x0F == 0, flags & 7 <= 4 else { throw reader.failure("bad value tag \(flags)") }
-            let element = flags & 8 != 0 ? try reader.string() : nil
-            let value: FieldValue
-            switch flags & 7 {
-            case 0: value = .null
-            case 1: value = .bool(false)
-            case 2: value = .bool(true)
-            case 3: value = .int(try reader.zigzag())
-            default: value = .string(try reader.string())
-            }
-            entries.append(ChangeRun.Entry(hlc: hlc, field: field, element: element, value: value))
+            entries.append(ChangeRun.Entry(hlc: hlc, field: field, element: entry.element, value: entry.value))
         }
         return entries
+    }
+
+    /// Decodes every entry of a stored run body and applies it straight to `state` (the state of
+    /// the run's record), without building the entries: what every replay of the log does
+    /// (rebuild, verify, `--as-of`, loading a record before a write). Returns the entry count.
+    @discardableResult
+    public static func apply(_ reader: inout ByteReader, author: ReplicaID, firstSeq: UInt64, baseHLC: HLC,
+                             to state: inout RecordState) throws(DecodingFailure) -> Int {
+        let fieldCount = RecordSchema.of(state.id.kind).fields.count
+        var hlc = baseHLC
+        var seq = firstSeq
+        while !reader.isAtEnd {
+            let entry = try readEntry(&reader, fieldCount: fieldCount, hlc: &hlc)
+            let stamp = Stamp(hlc: hlc, author: author, seq: seq)
+            switch entry.field {
+            case .position(let position): state.apply(stamp: stamp, position: position, element: entry.element, value: entry.value)
+            case .deleted: state.apply(stamp: stamp, field: Change.deletedField, element: entry.element, value: entry.value)
+            case .named(let name): state.apply(stamp: stamp, field: name, element: entry.element, value: entry.value)
+            }
+            seq += 1
+        }
+        return Int(seq - firstSeq)
+    }
+
+    private enum FieldReference {
+        case position(Int)
+        case deleted
+        case named(String)
+    }
+
+    /// Reads one entry; `hlc` advances by its delta.
+    private static func readEntry(_ reader: inout ByteReader, fieldCount: Int, hlc: inout HLC) throws(DecodingFailure)
+        -> (field: FieldReference, element: String?, value: FieldValue) {
+        let delta = try reader.varint()
+        guard delta <= UInt64.max - hlc.rawValue else { throw reader.failure("clock overflows") }
+        hlc = HLC(rawValue: hlc.rawValue + delta)
+        let fieldRef = try reader.varint()
+        let field: FieldReference
+        switch fieldRef {
+        case 0: field = .named(try reader.string())
+        case 1: field = .deleted
+        default:
+            guard fieldRef - 2 < UInt64(fieldCount) else { throw reader.failure("unknown field number \(fieldRef)") }
+            field = .position(Int(fieldRef - 2))
+        }
+        let flags = try reader.byte()
+        guard flags & ~0x0F == 0, flags & 7 <= 4 else { throw reader.failure("bad value tag \(flags)") }
+        let element = flags & 8 != 0 ? try reader.string() : nil
+        let value: FieldValue
+        switch flags & 7 {
+        case 0: value = .null
+        case 1: value = .bool(false)
+        case 2: value = .bool(true)
+        case 3: value = .int(try reader.zigzag())
+        default: value = .string(try reader.string())
+        }
+        return (field, element, value)
     }
 }

@@ -1,4 +1,4 @@
-import Crypto
+import CSHA256
 
 /// The id of a record: `<kind prefix>-<owner>-<token>`, e.g. `alert-KE-3j8f1q0c6w2m9t4b`.
 ///
@@ -43,7 +43,9 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
             input.append(0x1F)
             input.append(contentsOf: part.utf8)
         }
-        let digest = Array(SHA256.hash(data: input))
+        // The system SHA-256 (as for chain hashes): every received ALERT domain is re-derived.
+        var digest = [UInt8](repeating: 0, count: 32)
+        accord_sha256(input, input.count, &digest)
         return RecordID(kind: kind, owner: owner, token: Base32.encode(digest.prefix(10)))
     }
 

@@ -158,7 +158,7 @@ public enum RecordInput {
             switch field {
             case .scalar(let value):
                 let current = existing?.value(of: spec.name) ?? .null
-                if current != value || (existing?.scalars[spec.name] == nil && value != .null) {
+                if current != value || (existing?.stamped(spec.name) == nil && value != .null) {
                     writes.append(FieldWrite(field: spec.name, value: value))
                 }
             case .set(let elements):

@@ -2,35 +2,83 @@
 /// the greatest `Stamp` seen. Applying changes is idempotent and commutative, so any replica
 /// that has applied the same set of changes, in any order and with any repeats, holds the same
 /// state. Nothing here does I/O.
+///
+/// The fields of the record's schema are held by schema position in one array, not by name:
+/// every local write, merge, rebuild, verification and `--as-of` replay applies changes here,
+/// and a slot lookup costs far less than hashing a field name into a dictionary.
 public struct RecordState: Sendable, Equatable {
     public struct Stamped<Value: Sendable & Equatable>: Sendable, Equatable {
         public var stamp: Stamp
         public var value: Value
     }
 
+    /// One field of the schema: its scalar value, or for a set field each element's flag.
+    /// Absent elements are kept with their stamp, so that an older concurrent add cannot bring
+    /// them back.
+    struct Slot: Sendable, Equatable {
+        var scalar: Stamped<FieldValue>?
+        var elements: [String: Stamped<Bool>] = [:]
+    }
+
     public let id: RecordID
-    /// Scalar fields by name, including the hidden `_deleted` flag and fields unknown to this
-    /// version (kept so that they are shown and relayed, never dropped).
-    public private(set) var scalars: [String: Stamped<FieldValue>] = [:]
-    /// Set fields by name: each element's own last-writer-wins presence flag. Absent elements
-    /// are kept with their stamp, so that an older concurrent add cannot bring them back.
-    public private(set) var sets: [String: [String: Stamped<Bool>]] = [:]
+    /// By schema position; empty until a field of the schema is written.
+    private var slots: [Slot] = []
+    /// The hidden `_deleted` flag.
+    private var deletion: Stamped<FieldValue>?
+    /// Scalar fields unknown to this version, kept so that they are shown and relayed.
+    public private(set) var unknownScalars: [String: Stamped<FieldValue>] = [:]
+    /// Set fields unknown to this version: each element's flag.
+    public private(set) var unknownSets: [String: [String: Stamped<Bool>]] = [:]
+    /// True once any change has touched this record.
+    public private(set) var exists = false
 
     public init(id: RecordID) { self.id = id }
 
     /// Applies one write; returns whether the state changed.
     @discardableResult
     public mutating func apply(stamp: Stamp, field: String, element: String?, value: FieldValue) -> Bool {
-        if let element {
-            let present: Bool
-            if case .bool(let flag) = value { present = flag } else { present = value != .null }
-            if let current = sets[field]?[element], current.stamp >= stamp { return false }
-            sets[field, default: [:]][element] = Stamped(stamp: stamp, value: present)
+        if field == Change.deletedField, element == nil {
+            if let current = deletion, current.stamp >= stamp { return false }
+            deletion = Stamped(stamp: stamp, value: value)
+            exists = true
             return true
         }
-        if let current = scalars[field], current.stamp >= stamp { return false }
-        scalars[field] = Stamped(stamp: stamp, value: value)
+        guard let position = RecordSchema.of(id.kind).position(of: field) else {
+            return applyUnknown(stamp: stamp, field: field, element: element, value: value)
+        }
+        return apply(stamp: stamp, position: position, element: element, value: value)
+    }
+
+    /// Applies one write to the schema field at `position` (see `RecordSchema.position(of:)`).
+    @discardableResult
+    public mutating func apply(stamp: Stamp, position: Int, element: String?, value: FieldValue) -> Bool {
+        if slots.isEmpty { slots = Array(repeating: Slot(), count: RecordSchema.of(id.kind).fields.count) }
+        if let element {
+            if let current = slots[position].elements[element], current.stamp >= stamp { return false }
+            slots[position].elements[element] = Stamped(stamp: stamp, value: Self.presence(value))
+        } else {
+            if let current = slots[position].scalar, current.stamp >= stamp { return false }
+            slots[position].scalar = Stamped(stamp: stamp, value: value)
+        }
+        exists = true
         return true
+    }
+
+    private mutating func applyUnknown(stamp: Stamp, field: String, element: String?, value: FieldValue) -> Bool {
+        if let element {
+            if let current = unknownSets[field]?[element], current.stamp >= stamp { return false }
+            unknownSets[field, default: [:]][element] = Stamped(stamp: stamp, value: Self.presence(value))
+        } else {
+            if let current = unknownScalars[field], current.stamp >= stamp { return false }
+            unknownScalars[field] = Stamped(stamp: stamp, value: value)
+        }
+        exists = true
+        return true
+    }
+
+    private static func presence(_ value: FieldValue) -> Bool {
+        if case .bool(let flag) = value { return flag }
+        return value != .null
     }
 
     @discardableResult
@@ -38,18 +86,39 @@ public struct RecordState: Sendable, Equatable {
         apply(stamp: change.stamp, field: change.field, element: change.element, value: change.value)
     }
 
-    /// True once any change has touched this record.
-    public var exists: Bool { !scalars.isEmpty || !sets.isEmpty }
-
     /// Deleted and restored are writes of `_deleted`; an edit of another field never changes it,
     /// so a concurrent edit cannot resurrect a deleted record (and its value awaits a restore).
-    public var isDeleted: Bool { scalars[Change.deletedField]?.value == .bool(true) }
+    public var isDeleted: Bool { deletion?.value == .bool(true) }
 
-    public func value(of field: String) -> FieldValue { scalars[field]?.value ?? .null }
+    /// The winning write of a scalar field (or of `_deleted`), if any.
+    public func stamped(_ field: String) -> Stamped<FieldValue>? {
+        if field == Change.deletedField { return deletion }
+        guard let position = RecordSchema.of(id.kind).position(of: field) else { return unknownScalars[field] }
+        return slots.isEmpty ? nil : slots[position].scalar
+    }
+
+    /// The winning write of one element's flag in a set field, if any.
+    public func stampedElement(_ field: String, _ element: String) -> Stamped<Bool>? {
+        guard let position = RecordSchema.of(id.kind).position(of: field) else { return unknownSets[field]?[element] }
+        return slots.isEmpty ? nil : slots[position].elements[element]
+    }
+
+    public func value(of field: String) -> FieldValue { stamped(field)?.value ?? .null }
+
+    /// The value of the schema field at `position`.
+    public func value(at position: Int) -> FieldValue { slots.isEmpty ? .null : slots[position].scalar?.value ?? .null }
 
     /// Present elements of a set field, sorted by UTF-8 bytes.
     public func elements(of field: String) -> [String] {
-        (sets[field] ?? [:]).filter(\.value.value).map(\.key).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        guard let position = RecordSchema.of(id.kind).position(of: field) else { return Self.present(unknownSets[field] ?? [:]) }
+        return elements(at: position)
+    }
+
+    /// Present elements of the schema's set field at `position`, sorted by UTF-8 bytes.
+    public func elements(at position: Int) -> [String] { slots.isEmpty ? [] : Self.present(slots[position].elements) }
+
+    private static func present(_ flags: [String: Stamped<Bool>]) -> [String] {
+        flags.filter(\.value.value).map(\.key).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// The record in its interchange form: `id`, `owner`, every field of the schema (null or an
@@ -59,15 +128,11 @@ public struct RecordState: Sendable, Equatable {
         let schema = RecordSchema.of(id.kind)
         var members: [String: JSONValue] = ["id": .string(id.rawValue), "owner": .string(id.owner.rawValue)]
         if id.kind == .alertUpload { members["contributor"] = .string(id.owner.rawValue) }
-        for spec in schema.fields {
-            members[spec.name] = spec.type.isSet ? .array(elements(of: spec.name).map { .string($0) }) : value(of: spec.name).json
+        for (position, spec) in schema.fields.enumerated() {
+            members[spec.name] = spec.type.isSet ? .array(elements(at: position).map { .string($0) }) : value(at: position).json
         }
-        for (field, stamped) in scalars where field != Change.deletedField && schema.field(named: field) == nil {
-            members[field] = stamped.value.json
-        }
-        for field in sets.keys where schema.field(named: field) == nil {
-            members[field] = .array(elements(of: field).map { .string($0) })
-        }
+        for (field, stamped) in unknownScalars { members[field] = stamped.value.json }
+        for (field, flags) in unknownSets { members[field] = .array(Self.present(flags).map { .string($0) }) }
         if includeDeletedFlag && isDeleted { members["deleted"] = .bool(true) }
         return .object(members)
     }

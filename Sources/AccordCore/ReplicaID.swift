@@ -1,21 +1,46 @@
 /// The identity of one replica (one database file): 16 lowercase hexadecimal digits, drawn at
 /// random by `accord init`. It breaks ties between equal clock stamps, so every replica must
 /// compare ids the same way: plain byte order of the string.
+///
+/// Held as the 64-bit number the digits spell: fixed-width lowercase hex sorts like the number,
+/// so the order is the same, and a `Stamp` (which carries one) is then a plain value that costs
+/// no reference counting on the merge path.
 public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let rawValue: String
+    public let value: UInt64
 
     /// Accepts 16 lowercase hexadecimal digits.
     public init?(_ rawValue: String) {
-        guard rawValue.utf8.count == 16,
-              rawValue.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { return nil }
-        self.rawValue = rawValue
+        guard rawValue.utf8.count == 16 else { return nil }
+        var value: UInt64 = 0
+        for byte in rawValue.utf8 {
+            switch byte {
+            case 48...57: value = value << 4 | UInt64(byte - 48)
+            case 97...102: value = value << 4 | UInt64(byte - 87)
+            default: return nil
+            }
+        }
+        self.value = value
+    }
+
+    public init(value: UInt64) { self.value = value }
+
+    /// The 16 lowercase hexadecimal digits.
+    public var rawValue: String {
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Appends the 16 digits as UTF-8 (the canonical encoding hashes them on every change).
+    public func appendDigits(to out: inout [UInt8]) {
+        for shift in stride(from: 60, through: 0, by: -4) {
+            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
+            out.append(nibble < 10 ? 48 + nibble : 87 + nibble)
+        }
     }
 
     /// A fresh random id.
     public static func random<G: RandomNumberGenerator>(using generator: inout G) -> ReplicaID {
-        let value = UInt64.random(in: .min ... .max, using: &generator)
-        let hex = String(value, radix: 16)
-        return ReplicaID(String(repeating: "0", count: 16 - hex.count) + hex)!
+        ReplicaID(value: UInt64.random(in: .min ... .max, using: &generator))
     }
 
     public static func random() -> ReplicaID {
@@ -23,7 +48,7 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         return random(using: &generator)
     }
 
-    public static func < (a: ReplicaID, b: ReplicaID) -> Bool { a.rawValue < b.rawValue }
+    public static func < (a: ReplicaID, b: ReplicaID) -> Bool { a.value < b.value }
     public var description: String { rawValue }
 }
 

@@ -91,7 +91,7 @@ struct BatchMerger {
                 stopped = true
                 continue
             }
-            let (_, lastHash) = run.changes(hasher: &hasher)
+            let lastHash = run.lastHash(hasher: &hasher)
             pending.append((run, lastHash!))
             headSeq = run.lastSeq
             headHash = lastHash

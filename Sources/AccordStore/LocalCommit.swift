@@ -52,9 +52,8 @@ public struct LocalTransaction {
         entries.reserveCapacity(writes.count)
         for (offset, write) in writes.enumerated() {
             let hlc = clock.tick(wallMillis: wallMillis)
-            let change = Change(author: identity.id, seq: me.headSeq + 1 + UInt64(offset), hlc: hlc, record: id,
-                                field: write.field, element: write.element, value: write.value, previousHash: previous)
-            previous = hasher.hash(change)
+            previous = hasher.hash(author: identity.id, seq: me.headSeq + 1 + UInt64(offset), hlc: hlc, record: id,
+                                   field: write.field, element: write.element, value: write.value, previousHash: previous)
             entries.append(ChangeRun.Entry(hlc: hlc, field: write.field, element: write.element, value: write.value))
         }
         let run = ChangeRun(author: identity.id, firstSeq: me.headSeq + 1, record: id, previousHash: me.headHash, entries: entries)

@@ -10,6 +10,9 @@ public struct LoggedChange: Sendable, Hashable {
     /// When this replica stored it (ms since the epoch).
     public var receivedMillis: UInt64
     public var authorInfo: AuthorInfo?
+    /// The author's Ed25519 signature over this change's chain hash, when this change is one its
+    /// author signed (the last change of a commit, and every 1,000th of a long one).
+    public var signature: [UInt8]?
 }
 
 extension ReplicaStore {
@@ -101,18 +104,11 @@ extension ReplicaStore {
     /// `instant`, replayed from the log.
     public func list(_ kind: RecordKind, asOf instant: UInt64, includeDeleted: Bool = false) throws -> [JSONValue] {
         try pool.read { db in
-            let context = try ReadContext(db)
-            var states: [RecordID: RecordState] = [:]
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT replica, first_seq, hlc, body, record FROM accord_change WHERE received <= ? AND record LIKE ?
-                """, arguments: [Int64(instant), kind.idPrefix + "-%"])
-            while let row = try rows.next() {
-                guard let id = RecordID(row[4] as String) else { continue }
-                let run = try context.run(from: row, record: id)
-                run.apply(to: &states[id, default: RecordState(id: id)])
+            var records: [JSONValue] = []
+            try ReadContext(db).forEachRecord(of: kind, receivedUpTo: instant) { state in
+                if includeDeleted || !state.isDeleted { records.append(state.json(includeDeletedFlag: includeDeleted)) }
             }
-            return states.values.filter { includeDeleted || !$0.isDeleted }.sorted { $0.id < $1.id }
-                .map { $0.json(includeDeletedFlag: includeDeleted) }
+            return records
         }
     }
 
@@ -128,9 +124,10 @@ extension ReplicaStore {
             for row in rows {
                 let run = try context.run(from: row, record: id)
                 let (changes, _) = run.changes(hasher: &hasher)
+                let signatures = try SignatureLedger(db, replica: row[0], seqs: run.firstSeq...run.lastSeq)
                 for change in changes where field == nil || change.field == field {
                     result.append(LoggedChange(change: change, hash: hasher.hash(change), receivedMillis: UInt64(row[6] as Int64),
-                                               authorInfo: context.authorInfo(change.author)))
+                                               authorInfo: context.authorInfo(change.author), signature: signatures.bytes(row[0], change.seq)))
                 }
             }
             return result.sorted { $0.change.stamp < $1.change.stamp }
@@ -142,6 +139,7 @@ extension ReplicaStore {
         try pool.read { db in
             let context = try ReadContext(db)
             var hasher = ChangeHasher()
+            let signatures = try SignatureLedger(db)
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT replica, first_seq, hlc, body, record, prev_hash, received FROM accord_change ORDER BY replica, first_seq
                 """)
@@ -150,7 +148,7 @@ extension ReplicaStore {
                 let (changes, _) = run.changes(hasher: &hasher)
                 for change in changes {
                     try body(LoggedChange(change: change, hash: hasher.hash(change), receivedMillis: UInt64(row[6] as Int64),
-                                          authorInfo: context.authorInfo(change.author)))
+                                          authorInfo: context.authorInfo(change.author), signature: signatures.bytes(row[0], change.seq)))
                 }
             }
         }
@@ -211,31 +209,52 @@ struct ReadContext {
         return ChangeRun(author: author, firstSeq: UInt64(row[1] as Int64), record: record, previousHash: previous, entries: entries)
     }
 
-    /// Replays the whole log record by record, in record id order, handing each record's merged
-    /// state to `body`: what `rebuild` writes and `verify` compares with the tables.
-    func forEachRecord(_ body: (RecordState) throws -> Void) throws {
+    /// Replays the log record by record, in record id order, handing each record's merged state
+    /// to `body`: what `rebuild` writes, `verify` compares with the tables and `list --as-of`
+    /// prints. Only records of `kind` if given, only runs received by `instant` if given. The
+    /// log is read through its record index, so one record is in memory at a time.
+    func forEachRecord(of kind: RecordKind? = nil, receivedUpTo instant: UInt64? = nil, _ body: (RecordState) throws -> Void) throws {
+        var conditions: [String] = []
+        // Ids start with the kind's prefix and a "-"; "." is the byte after "-".
+        if let kind { conditions.append("record >= '\(kind.idPrefix)-' AND record < '\(kind.idPrefix).'") }
+        if instant != nil { conditions.append("received <= ?") }
+        var rows = try RawStatement(db, sql: "SELECT replica, first_seq, hlc, body, record FROM accord_change"
+                                        + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY record")
+        defer { rows.reset() }
+        if let instant { rows.bind(Int64(instant)) }
         var current: RecordState?
-        let rows = try Row.fetchCursor(db, sql: "SELECT replica, first_seq, hlc, body, record FROM accord_change ORDER BY record")
-        while let row = try rows.next() {
-            let recordText: String = row[4]
-            if current?.id.rawValue != recordText {
+        var currentID: [UInt8] = []
+        while try rows.next() {
+            if current == nil || !rows.text(at: 4, equals: currentID) {
                 if let state = current { try body(state) }
-                guard let id = RecordID(recordText) else { throw DatabaseError(message: "change log holds malformed record id \(recordText)") }
+                let text = rows.text(at: 4)
+                guard let id = RecordID(text) else { throw DatabaseError(message: "change log holds malformed record id \(text)") }
                 current = RecordState(id: id)
+                currentID = Array(text.utf8)
             }
-            try run(from: row, record: current!.id).apply(to: &current!)
+            try apply(rows, to: &current!)
         }
         if let state = current { try body(state) }
     }
 
     func state(of id: RecordID, receivedUpTo instant: UInt64?) throws -> RecordState {
         var state = RecordState(id: id)
-        let sql = "SELECT replica, first_seq, hlc, body, record FROM accord_change WHERE record = ?" + (instant == nil ? "" : " AND received <= ?")
-        var arguments: StatementArguments = [id.rawValue]
-        if let instant { arguments += [Int64(instant)] }
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-            try run(from: row, record: id).apply(to: &state)
-        }
+        var rows = try RawStatement(db, sql: "SELECT replica, first_seq, hlc, body FROM accord_change WHERE record = ?"
+                                        + (instant == nil ? "" : " AND received <= ?"))
+        defer { rows.reset() }
+        rows.bind(id.rawValue)
+        if let instant { rows.bind(Int64(instant)) }
+        while try rows.next() { try apply(rows, to: &state) }
         return state
+    }
+
+    /// Applies the run in the current row (replica, first_seq, hlc, body, …) to `state`.
+    private func apply(_ rows: RawStatement, to state: inout RecordState) throws {
+        guard let author = byIndex[rows.int64(at: 0)]?.id else {
+            throw DatabaseError(message: "change log names unknown replica index \(rows.int64(at: 0))")
+        }
+        var reader = ByteReader(rows.blob(at: 3))
+        try RunBodyCodec.apply(&reader, author: author, firstSeq: UInt64(rows.int64(at: 1)),
+                               baseHLC: HLC(rawValue: UInt64(rows.int64(at: 2))), to: &state)
     }
 }

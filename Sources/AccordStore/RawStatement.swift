@@ -1,3 +1,4 @@
+import AccordCore
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -41,6 +42,13 @@ struct RawStatement {
         }
     }
 
+    /// Binds the 32 bytes of a hash (NULL for nil) without building an array.
+    mutating func bind(_ hash: ChangeHash?) {
+        position += 1
+        guard let hash else { sqlite3_bind_null(handle, position); return }
+        hash.withBytes { raw in _ = sqlite3_bind_blob(handle, position, raw.baseAddress, Int32(raw.count), RawStatement.transient) }
+    }
+
     mutating func bind(_ value: FieldValueColumn) {
         switch value {
         case .null: bind(nil as Int64?)
@@ -63,7 +71,40 @@ struct RawStatement {
         return false
     }
 
+    /// Resets the statement after a loop over `next()` that stopped early, so that its next use
+    /// starts afresh.
+    mutating func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        position = 0
+    }
+
     func int64(at column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    func isNull(at column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    func text(at column: Int32) -> String {
+        guard let pointer = sqlite3_column_text(handle, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    /// True when the text of `column` is exactly these UTF-8 bytes (compared in place).
+    func text(at column: Int32, equals bytes: [UInt8]) -> Bool {
+        guard let pointer = sqlite3_column_text(handle, column) else { return bytes.isEmpty }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return count == bytes.count && bytes.withUnsafeBufferPointer { count == 0 || memcmp($0.baseAddress!, pointer, count) == 0 }
+    }
+
+    /// A collection column as stored; nil for a type Accord never stores (REAL, BLOB).
+    func column(at column: Int32) -> FieldValueColumn? {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_NULL: .null
+        case SQLITE_INTEGER: .int(int64(at: column))
+        case SQLITE_TEXT: .text(text(at: column))
+        default: nil
+        }
+    }
 
     func blob(at column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(handle, column))
@@ -86,8 +127,16 @@ struct RawStatement {
 }
 
 /// A collection column's value as stored.
-enum FieldValueColumn {
+enum FieldValueColumn: Equatable, CustomStringConvertible {
     case null
     case int(Int64)
     case text(String)
+
+    var description: String {
+        switch self {
+        case .null: "NULL"
+        case .int(let number): String(number)
+        case .text(let text): "'\(text)'"
+        }
+    }
 }

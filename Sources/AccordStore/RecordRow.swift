@@ -9,13 +9,13 @@ enum RecordRow {
         var values: [FieldValueColumn] = [.text(state.id.rawValue), .text(state.id.owner.rawValue)]
         if kind == .alertUpload { values.append(.text(state.id.owner.rawValue)) }
         values.append(.int(state.isDeleted ? 1 : 0))
-        let schema = RecordSchema.of(kind)
-        for spec in schema.fields {
+        for (position, spec) in RecordSchema.of(kind).fields.enumerated() {
             if spec.type.isSet {
-                values.append(.text(JSONValue.array(state.elements(of: spec.name).map { .string($0) }).serialized))
+                let elements = state.elements(at: position)
+                values.append(.text(elements.isEmpty ? "[]" : JSONValue.array(elements.map { .string($0) }).serialized))
                 continue
             }
-            switch state.value(of: spec.name) {
+            switch state.value(at: position) {
             case .null: values.append(.null)
             case .int(let number): values.append(.int(number))
             case .string(let text): values.append(.text(text))
@@ -23,12 +23,8 @@ enum RecordRow {
             }
         }
         var extra: [String: JSONValue] = [:]
-        for (field, stamped) in state.scalars where field != Change.deletedField && schema.field(named: field) == nil {
-            extra[field] = stamped.value.json
-        }
-        for field in state.sets.keys where schema.field(named: field) == nil {
-            extra[field] = .array(state.elements(of: field).map { .string($0) })
-        }
+        for (field, stamped) in state.unknownScalars { extra[field] = stamped.value.json }
+        for field in state.unknownSets.keys { extra[field] = .array(state.elements(of: field).map { .string($0) }) }
         values.append(extra.isEmpty ? .null : .text(JSONValue.object(extra).serialized))
         return values
     }

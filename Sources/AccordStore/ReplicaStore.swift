@@ -41,7 +41,12 @@ public final class ReplicaStore: Sendable {
         let keyPath = ReplicaKeyFile.path(forDatabase: path)
         guard !FileManager.default.fileExists(atPath: keyPath) else { throw StoreError.alreadyExists(path: keyPath) }
         try ReplicaKeyFile.write(signingKey, to: keyPath)
-        let pool = try DatabasePool(path: path, configuration: configuration())
+        // A key without its database would block the next `init` at this path: undo it on failure.
+        let pool: DatabasePool
+        do { pool = try DatabasePool(path: path, configuration: configuration()) } catch {
+            SecretFiles.removeQuietly(URL(fileURLWithPath: keyPath))
+            throw error
+        }
         try pool.write { db in
             for sql in ReplicaSQL.statements { try db.execute(sql: sql) }
             let facts = [

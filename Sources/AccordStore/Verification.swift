@@ -48,19 +48,42 @@ extension ReplicaStore {
     ///
     /// So a value altered, a change deleted or reordered, or a table row edited, inserted or
     /// removed behind Accord's back is reported with the replica, sequence number or record at
-    /// fault. Runs in one read transaction; keeps at most `maxProblems` problems.
+    /// fault. Keeps at most `maxProblems` problems.
+    ///
+    /// The chains and the tables are checked at the same time on two connections (two cores):
+    /// this connection holds the write lock (`BEGIN IMMEDIATE`, so no process can commit in
+    /// between) while a reader replays the log against the tables, so both see one state.
     public func verify(maxProblems: Int = 100) throws -> VerificationReport {
-        try pool.read { db in
+        try pool.writeWithoutTransaction { db in
             var report = VerificationReport()
-            let context = try ReadContext(db)
-            report.replicas = context.replicas.count
             var problems = ProblemList(limit: maxProblems)
-            report.changes = try Self.verifyChains(db, context: context, problems: &problems)
-            report.records = try Self.verifyTables(db, context: context, problems: &problems)
-            if let own = context.replicas[identity.id], let key = signingKey?.publicKey, own.publicKey != key {
-                problems.add(VerificationProblem(rule: "key-mismatch", replica: identity.id, seq: nil, record: nil,
-                                                 message: "accord_replica holds key \(own.publicKey?.hex.prefix(16) ?? "none") for this replica, but its key file holds \(key.hex.prefix(16))"))
+            var tables: Result<(records: Int, problems: ProblemList), Error>?
+            try db.inTransaction(.immediate) {
+                let done = DispatchSemaphore(value: 0)
+                let tableCheck = TableCheckResult()
+                DispatchQueue.global().async { [pool] in
+                    tableCheck.result = Result {
+                        try pool.read { db in
+                            var tableProblems = ProblemList(limit: maxProblems)
+                            let records = try Self.verifyTables(db, context: try ReadContext(db), problems: &tableProblems)
+                            return (records, tableProblems)
+                        }
+                    }
+                    done.signal()
+                }
+                defer { done.wait(); tables = tableCheck.result }
+                let context = try ReadContext(db)
+                report.replicas = context.replicas.count
+                report.changes = try Self.verifyChains(db, context: context, problems: &problems)
+                if let own = context.replicas[identity.id], let key = signingKey?.publicKey, own.publicKey != key {
+                    problems.add(VerificationProblem(rule: "key-mismatch", replica: identity.id, seq: nil, record: nil,
+                                                     message: "accord_replica holds key \(own.publicKey?.hex.prefix(16) ?? "none") for this replica, but its key file holds \(key.hex.prefix(16))"))
+                }
+                return .rollback
             }
+            let (records, tableProblems) = try tables!.get()
+            report.records = records
+            problems.add(contentsOf: tableProblems)
             report.problems = problems.kept
             report.truncated = problems.truncated
             return report
@@ -142,11 +165,12 @@ extension ReplicaStore {
                     add(VerificationProblem(rule: "schema", replica: replica.id, seq: run.firstSeq + UInt64(offset), record: run.record.rawValue, message: problem))
                 }
             }
-            let (changes, lastHash) = run.changes(hasher: &hasher)
-            for seq in signatures.take(replica.index, in: run.firstSeq...run.lastSeq) {
-                let hash = seq == run.lastSeq ? lastHash! : hasher.hash(changes[Int(seq - run.firstSeq)])
+            let hashes = run.chainHashes(hasher: &hasher)
+            let lastHash = hashes.last
+            for (seq, bytes) in signatures.take(replica.index, in: run.firstSeq...run.lastSeq) {
+                let hash = hashes[Int(seq - run.firstSeq)]
                 guard let key = replica.publicKey else { continue }
-                if signatures.signature(replica.id, seq).verifies(hash: hash, key: key) {
+                if CommitSignature(author: replica.id, seq: seq, bytes: bytes).verifies(hash: hash, key: key) {
                     lastSigned = max(lastSigned, seq)
                 } else {
                     add(VerificationProblem(rule: "signature-invalid", replica: replica.id, seq: seq, record: run.record.rawValue,
@@ -167,54 +191,65 @@ extension ReplicaStore {
         return changeCount
     }
 
-    /// Replays the log record by record and compares each table row; returns how many records the log holds.
+    /// Replays the log record by record and compares each table row; returns how many records
+    /// the log holds. Each collection is walked in id order beside its replay (a merge join), so
+    /// a row missing, added or altered behind Accord's back is found in one pass.
     private static func verifyTables(_ db: Database, context: ReadContext, problems: inout ProblemList) throws -> Int {
-        func add(_ problem: VerificationProblem) { problems.add(problem) }
-        var seen: [RecordKind: Int] = [:]
-        var statements: [RecordKind: Statement] = [:]
-        func compare(_ state: RecordState) throws {
-            let kind = state.id.kind
-            seen[kind, default: 0] += 1
-            if statements[kind] == nil {
-                statements[kind] = try db.makeStatement(sql: "SELECT \(ReplicaSQL.columns(of: kind).joined(separator: ", ")) FROM \(kind.rawValue) WHERE id = ?")
-            }
-            let expected = RecordRow.values(of: state).map(\.databaseValue)
-            guard let row = try Row.fetchOne(statements[kind]!, arguments: [state.id.rawValue]) else {
-                add(VerificationProblem(rule: "table-mismatch", replica: nil, seq: nil, record: state.id.rawValue,
-                                        message: "the log holds this record but table \(kind.rawValue) has no row for it"))
-                return
-            }
-            if kind == .replica, let replica = state.id.registeredReplica, case .string(let hex) = state.value(of: "public_key"),
-               let known = context.replicas[replica]?.publicKey, known.hex != hex {
-                add(VerificationProblem(rule: "key-mismatch", replica: replica, seq: nil, record: state.id.rawValue,
-                                        message: "accord_replica holds key \(known.hex.prefix(16))… for this replica, but its registry record says \(hex.prefix(16))…"))
-            }
-            let columns = ReplicaSQL.columns(of: kind)
-            for (offset, column) in columns.enumerated() where row[offset] as DatabaseValue != expected[offset] {
-                add(VerificationProblem(rule: "table-mismatch", replica: nil, seq: nil, record: state.id.rawValue,
-                                        message: "column \(kind.rawValue).\(column) holds \(row[offset] as DatabaseValue), but a replay of the log gives \(expected[offset])"))
-            }
-        }
-        do {
-            try context.forEachRecord(compare)
-        } catch {
-            // The chain check has already named the run that cannot be read.
-            add(VerificationProblem(rule: "undecodable", replica: nil, seq: nil, record: nil,
-                                    message: "the log cannot be replayed, so the tables were not compared in full: \(error)"))
-        }
+        var recordCount = 0
         for kind in RecordKind.allCases {
-            // Rows with no history behind them (counting is not enough: one row may have been
-            // deleted and another forged).
-            let extra = try String.fetchAll(db, sql: """
-                SELECT id FROM \(kind.rawValue) t WHERE NOT EXISTS (SELECT 1 FROM accord_change c WHERE c.record = t.id) ORDER BY id LIMIT 20
-                """)
-            for id in extra {
-                add(VerificationProblem(rule: "table-extra-row", replica: nil, seq: nil, record: id,
-                                        message: "table \(kind.rawValue) has a row that no change in the log produced"))
+            let columns = ReplicaSQL.columns(of: kind)
+            var rows = try RawStatement(db, sql: "SELECT \(columns.joined(separator: ", ")) FROM \(kind.rawValue) ORDER BY id")
+            defer { rows.reset() }
+            var hasRow = try rows.next()
+            /// Reports table rows ordered before `id` (all remaining ones when nil): no change produced them.
+            func skipRows(before id: String?) throws {
+                while hasRow {
+                    let rowID = rows.text(at: 0)
+                    if let id, !rowID.utf8.lexicographicallyPrecedes(id.utf8) { return }
+                    problems.add(VerificationProblem(rule: "table-extra-row", replica: nil, seq: nil, record: rowID,
+                                                     message: "table \(kind.rawValue) has a row that no change in the log produced"))
+                    hasRow = try rows.next()
+                }
             }
+            do {
+                try context.forEachRecord(of: kind) { state in
+                    recordCount += 1
+                    let id = state.id.rawValue
+                    try skipRows(before: id)
+                    guard hasRow, rows.text(at: 0) == id else {
+                        problems.add(VerificationProblem(rule: "table-mismatch", replica: nil, seq: nil, record: id,
+                                                         message: "the log holds this record but table \(kind.rawValue) has no row for it"))
+                        return
+                    }
+                    if kind == .replica, let replica = state.id.registeredReplica, case .string(let hex) = state.value(of: "public_key"),
+                       let known = context.replicas[replica]?.publicKey, known.hex != hex {
+                        problems.add(VerificationProblem(rule: "key-mismatch", replica: replica, seq: nil, record: id,
+                                                         message: "accord_replica holds key \(known.hex.prefix(16))… for this replica, but its registry record says \(hex.prefix(16))…"))
+                    }
+                    for (offset, expected) in RecordRow.values(of: state).enumerated() {
+                        let stored = rows.column(at: Int32(offset))
+                        guard stored != expected else { continue }
+                        problems.add(VerificationProblem(rule: "table-mismatch", replica: nil, seq: nil, record: id,
+                                                         message: "column \(kind.rawValue).\(columns[offset]) holds \(stored?.description ?? "a value of another type"), but a replay of the log gives \(expected)"))
+                    }
+                    hasRow = try rows.next()
+                }
+            } catch {
+                // The chain check names the run that cannot be read.
+                problems.add(VerificationProblem(rule: "undecodable", replica: nil, seq: nil, record: nil,
+                                                 message: "the log cannot be replayed, so table \(kind.rawValue) was not compared in full: \(error)"))
+                continue
+            }
+            try skipRows(before: nil)
         }
-        return seen.values.reduce(0, +)
+        return recordCount
     }
+}
+
+/// The outcome of the table check, handed from the reader thread to the verifying one (the
+/// semaphore it signals orders the write before the read).
+private final class TableCheckResult: @unchecked Sendable {
+    var result: Result<(records: Int, problems: ProblemList), Error>?
 }
 
 /// Every stored signature, taken off as the chains are walked, so those left at the end of a
@@ -223,25 +258,29 @@ struct SignatureLedger {
     private var byReplica: [Int64: [UInt64: [UInt8]]] = [:]
 
     init(_ db: Database) throws {
-        for row in try Row.fetchAll(db, sql: "SELECT replica, seq, signature FROM accord_signature") {
+        try self.init(db, rows: Row.fetchCursor(db, sql: "SELECT replica, seq, signature FROM accord_signature"))
+    }
+
+    /// Only the signatures of one replica within `seqs`.
+    init(_ db: Database, replica: Int64, seqs: ClosedRange<UInt64>) throws {
+        try self.init(db, rows: Row.fetchCursor(db, sql: "SELECT replica, seq, signature FROM accord_signature WHERE replica = ? AND seq BETWEEN ? AND ?",
+                                                arguments: [replica, Int64(seqs.lowerBound), Int64(seqs.upperBound)]))
+    }
+
+    private init(_ db: Database, rows: RowCursor) throws {
+        while let row = try rows.next() {
             byReplica[row[0], default: [:]][UInt64(row[1] as Int64)] = Array(row[2] as Data)
         }
     }
 
-    /// The signed seqs of `replica` within `seqs`, removed from the ledger (their bytes are
-    /// read with `signature(_:_:)` right after).
-    mutating func take(_ replica: Int64, in seqs: ClosedRange<UInt64>) -> [UInt64] {
+    /// The signature stored for a replica's change, if any.
+    func bytes(_ replica: Int64, _ seq: UInt64) -> [UInt8]? { byReplica[replica]?[seq] }
+
+    /// The signatures of `replica` within `seqs`, in seq order, removed from the ledger.
+    mutating func take(_ replica: Int64, in seqs: ClosedRange<UInt64>) -> [(seq: UInt64, bytes: [UInt8])] {
         guard let signed = byReplica[replica], !signed.isEmpty else { return [] }
         let found = seqs.count <= signed.count ? seqs.filter { signed[$0] != nil } : signed.keys.filter(seqs.contains).sorted()
-        current = [:]
-        for seq in found { current[seq] = byReplica[replica]?.removeValue(forKey: seq) }
-        return found
-    }
-
-    private var current: [UInt64: [UInt8]] = [:]
-
-    func signature(_ author: ReplicaID, _ seq: UInt64) -> CommitSignature {
-        CommitSignature(author: author, seq: seq, bytes: current[seq] ?? [])
+        return found.map { ($0, byReplica[replica]!.removeValue(forKey: $0)!) }
     }
 
     /// The seqs of `replica` still in the ledger.
@@ -259,14 +298,10 @@ struct ProblemList {
     mutating func add(_ problem: VerificationProblem) {
         if kept.count < limit { kept.append(problem) } else { truncated = true }
     }
-}
 
-extension FieldValueColumn {
-    var databaseValue: DatabaseValue {
-        switch self {
-        case .null: .null
-        case .int(let number): number.databaseValue
-        case .text(let text): text.databaseValue
-        }
+    mutating func add(contentsOf other: ProblemList) {
+        for problem in other.kept { add(problem) }
+        truncated = truncated || other.truncated
     }
 }
+

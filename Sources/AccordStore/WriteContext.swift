@@ -22,9 +22,13 @@ final class WriteContext {
     let received: Int64
     var replicas: [ReplicaID: KnownReplica] = [:]
     var replicasByIndex: [Int64: ReplicaID] = [:]
-    private var states: [RecordID: RecordState] = [:]
-    private var dirty: [RecordID] = []
-    private var dirtySet: Set<RecordID> = []
+    /// The records touched so far: `slots` finds a record's place in `states` with one hash of
+    /// its id, and `written` marks those whose collection row `finish` must write.
+    private var slots: [RecordID: Int] = [:]
+    private var states: [RecordState] = []
+    private var written: [Bool] = []
+    /// Slots in `states` in the order they were first written (rows are written in that order).
+    private var dirty: [Int] = []
     private var changedReplicas: Set<ReplicaID> = []
     private var insertRun: RawStatement
     private var runsOfRecord: RawStatement
@@ -46,24 +50,33 @@ final class WriteContext {
         }
     }
 
-    /// The merged state of a record (empty if it has no changes yet). Read through the raw
-    /// statement: every record a commit or merge touches is looked up once, most of them new.
-    func state(of id: RecordID) throws -> RecordState {
-        if let cached = states[id] { return cached }
+    /// The merged state of a record (empty if it has no changes yet).
+    func state(of id: RecordID) throws -> RecordState { states[try slot(of: id)] }
+
+    /// The record's place in `states`, loading its state from the log on first use. Read through
+    /// the raw statement: every record a commit or merge touches is looked up once, most of them new.
+    private func slot(of id: RecordID) throws -> Int {
+        if let slot = slots[id] { return slot }
         var state = RecordState(id: id)
         runsOfRecord.bind(id.rawValue)
         while try runsOfRecord.next() {
             guard let author = replicasByIndex[runsOfRecord.int64(at: 0)] else {
+                runsOfRecord.reset()
                 throw DatabaseError(message: "change log names unknown replica index \(runsOfRecord.int64(at: 0))")
             }
             var reader = ByteReader(runsOfRecord.blob(at: 3))
-            let entries = try RunBodyCodec.decode(&reader, count: 0, untilEnd: true, kind: id.kind,
-                                                  baseHLC: HLC(rawValue: UInt64(runsOfRecord.int64(at: 2))))
-            ChangeRun(author: author, firstSeq: UInt64(runsOfRecord.int64(at: 1)), record: id, previousHash: nil, entries: entries)
-                .apply(to: &state)
+            do {
+                try RunBodyCodec.apply(&reader, author: author, firstSeq: UInt64(runsOfRecord.int64(at: 1)),
+                                       baseHLC: HLC(rawValue: UInt64(runsOfRecord.int64(at: 2))), to: &state)
+            } catch {
+                runsOfRecord.reset()
+                throw error
+            }
         }
-        states[id] = state
-        return state
+        slots[id] = states.count
+        states.append(state)
+        written.append(false)
+        return states.count - 1
     }
 
     /// Registers a replica seen for the first time (or fills in its office and role).
@@ -92,7 +105,7 @@ final class WriteContext {
     func append(_ run: ChangeRun, lastHash: ChangeHash?) throws {
         guard var author = replicas[run.author], let first = run.entries.first else { return }
         // Load the record's state before the run joins the log, or it would be read back and applied twice.
-        if states[run.record] == nil { _ = try state(of: run.record) }
+        let slot = try slot(of: run.record)
         body.removeAll()
         RunBodyCodec.encode(run.entries, kind: run.record.kind, baseHLC: first.hlc, into: &body)
         insertRun.bind(Int64(author.index))
@@ -101,13 +114,15 @@ final class WriteContext {
         insertRun.bind(run.record.rawValue)
         insertRun.bind(Int64(first.hlc.rawValue))
         insertRun.bind(received)
-        insertRun.bind(run.previousHash?.bytes)
+        insertRun.bind(run.previousHash)
         insertRun.bind(body.bytes)
         try insertRun.execute()
 
-        // Applied in place: a copy would duplicate the record's dictionaries on every run.
-        run.apply(to: &states[run.record]!)
-        if dirtySet.insert(run.record).inserted { dirty.append(run.record) }
+        run.apply(to: &states[slot])
+        if !written[slot] {
+            written[slot] = true
+            dirty.append(slot)
+        }
         author.headSeq = run.lastSeq
         author.headHash = lastHash
         replicas[run.author] = author
@@ -116,13 +131,14 @@ final class WriteContext {
 
     /// Writes the rows of every record touched and the new replica heads.
     func finish() throws {
-        for id in dirty {
-            guard let state = states[id] else { continue }
+        for slot in dirty {
+            let kind = states[slot].id.kind
             // Taken out of the dictionary for the row: one lookup instead of one per column.
-            var upsert = try upserts.removeValue(forKey: id.kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(id.kind))
-            for value in RecordRow.values(of: state) { upsert.bind(value) }
+            var upsert = try upserts.removeValue(forKey: kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(kind))
+            for value in RecordRow.values(of: states[slot]) { upsert.bind(value) }
             try upsert.execute()
-            upserts[id.kind] = upsert
+            upserts[kind] = upsert
+            written[slot] = false
         }
         for id in changedReplicas.sorted() {
             guard let replica = replicas[id] else { continue }
@@ -130,7 +146,6 @@ final class WriteContext {
                            arguments: [Int64(replica.headSeq), replica.headHash.map { Data($0.bytes) }, replica.index])
         }
         dirty.removeAll()
-        dirtySet.removeAll()
         changedReplicas.removeAll()
     }
 }

@@ -99,7 +99,7 @@ public enum WireBatch {
             writer.zigzag(Int64(bitPattern: base.rawValue &- previousBase))
             previousBase = base.rawValue
             if let previous = run.previousHash {
-                if let tail = tails[run.author], tail.lastSeq + 1 == run.firstSeq, tail.changes(hasher: &hasher).lastHash == previous {
+                if let tail = tails[run.author], tail.lastSeq + 1 == run.firstSeq, tail.lastHash(hasher: &hasher) == previous {
                     writer.byte(PreviousHash.chained.rawValue)
                 } else {
                     writer.byte(PreviousHash.explicit.rawValue)

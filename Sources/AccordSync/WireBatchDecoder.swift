@@ -146,7 +146,7 @@ struct WireBatchDecoder {
                 guard let tail = tails[author], runs[tail].lastSeq + 1 == firstSeq else {
                     throw .malformed("run \(number) (replica \(author), from seq \(firstSeq)) says it continues the previous run of its author in this batch, but no such run ends at seq \(firstSeq - 1)")
                 }
-                previousHash = runs[tail].changes(hasher: &hasher).lastHash
+                previousHash = runs[tail].lastHash(hasher: &hasher)
             case nil:
                 throw .malformed("run \(number) (replica \(author)) has previous-hash marker \(marker) (0 none, 1 explicit, 2 chained)")
             }

@@ -1,5 +1,6 @@
 import AccordCore
 import Foundation
+import GRDB
 import Testing
 
 /// An office's and the secretariat's day with the real `accord` executable on real database
@@ -188,6 +189,25 @@ struct CLIWorkflowTests {
                 #expect(change[key] != nil, "\(key) missing")
             }
         }
+        // The commit's last change carries its author's signature over the chain head.
+        #expect(jsonObject(all[0])["signature"] == nil)
+        #expect(jsonObject(all[1])["signature"]?.text?.utf8.count == 128)
+    }
+
+    /// `verify` exits 0 on an honest replica and non-zero, naming the record, once a table row
+    /// is edited behind Accord's back.
+    @Test func verifyFailsOnATamperedFile() throws {
+        let sandbox = try CLISandbox()
+        let db = try sandbox.initReplica("nairobi", office: "KE")
+        let id = try sandbox.ok(["add", "alert_upload", "--db", db, "--json", #"{"domain": "a.example", "status": "online"}"#])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try sandbox.ok(["verify", "--db", db]).stdout.contains("verified"))
+        let raw = try DatabaseQueue(path: db)
+        try raw.write { try $0.execute(sql: "UPDATE alert_upload SET status = 'offline' WHERE id = ?", arguments: [id]) }
+        try raw.close()
+        let failed = try sandbox.fails(["verify", "--db", db])
+        #expect(failed.status != 0)
+        #expect(failed.stdout.contains(id) || failed.stderr.contains(id), "\(failed)")
     }
 
     /// Set fields through the command line: `--set` replaces the set, `--add`/`--remove` change

@@ -184,4 +184,48 @@ struct VerifyTests {
         #expect(report.problems.map(\.rule) == ["unauthorized", "unauthorized"])
         #expect(report.problems.allSatisfy { $0.replica == ReplicaID("00000000000000aa") })
     }
+
+    @Test func aRegistryRecordNotBySecretariatIsUnauthorized() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("accord-verify-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let kenya = OfficeCode("KE")!
+        let nairobi = ReplicaID("00000000000000bb")!
+        let key = ReplicaSigningKey()
+        let store = try ReplicaStore.create(at: folder.appendingPathComponent("main.sqlite").path,
+                                            identity: ReplicaIdentity(id: nairobi, office: kenya, role: .office, name: "nairobi"), signingKey: key)
+        try store.write(RecordID.alert(contributor: kenya, normalizedDomain: "one.example"), [FieldWrite(field: "domain", value: .string("one.example"))])
+        var hasher = ChangeHasher()
+        let head = try #require(store.missingChanges(for: VersionVector(), limit: 100).runs.last?.lastHash(hasher: &hasher))
+        try store.close()
+
+        // The office's own replica appends a registry record to its chain — chained and signed with
+        // its real key, so only the authorisation rule can catch it: the registry is the secretariat's.
+        let forged = ChangeRun(author: nairobi, firstSeq: 2, record: RecordID.registry(of: ReplicaID("00000000000000cc")!, secretariat: OfficeCode("WIPO")!),
+                               previousHash: head, entries: [
+                                   .init(hlc: HLC(millis: 1_767_225_600_000), field: "office", value: .string("KE")),
+                                   .init(hlc: HLC(millis: 1_767_225_600_000, counter: 1), field: "role", value: .string("secretariat")),
+                                   .init(hlc: HLC(millis: 1_767_225_600_000, counter: 2), field: "public_key", value: .string(String(repeating: "ab", count: 32))),
+                               ])
+        let lastHash = try #require(forged.lastHash(hasher: &hasher))
+        let signature = try key.sign(author: nairobi, seq: forged.lastSeq, hash: lastHash)
+        var body = ByteWriter()
+        RunBodyCodec.encode(forged.entries, kind: .replica, baseHLC: forged.entries[0].hlc, into: &body)
+        let raw = try DatabaseQueue(path: store.path)
+        try raw.write { db in
+            let index = try #require(try Int64.fetchOne(db, sql: "SELECT idx FROM accord_replica WHERE id = ?", arguments: [nairobi.rawValue]))
+            try db.execute(sql: "INSERT INTO accord_change VALUES (?, 2, 4, ?, ?, 0, ?, ?)",
+                           arguments: [index, forged.record.rawValue, Int64(forged.entries[0].hlc.rawValue), Data(head.bytes), Data(body.bytes)])
+            try db.execute(sql: "UPDATE accord_replica SET head_seq = 4, head_hash = ? WHERE idx = ?", arguments: [Data(lastHash.bytes), index])
+            try db.execute(sql: "INSERT INTO accord_signature VALUES (?, 4, ?)", arguments: [index, Data(signature.bytes)])
+        }
+        try raw.close()
+        let reopened = try ReplicaStore.open(at: store.path)
+        try reopened.rebuild()
+        let report = try reopened.verify()
+        #expect(report.problems.map(\.rule) == ["unauthorized"])
+        #expect(report.problems.first?.replica == nairobi)
+        #expect(report.problems.first?.seq == 2)
+        #expect(report.problems.first?.message.contains("registry-secretariat-only") == true)
+    }
 }

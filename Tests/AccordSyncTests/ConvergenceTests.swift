@@ -68,7 +68,7 @@ struct ConvergenceTests {
         for store in [hub, laptop1, laptop2] {
             let record = try #require(try store.record(workshop))
             #expect(record.value(of: "city") == winner.change.value)
-            #expect(record.scalars["city"]?.stamp == winner.change.stamp)
+            #expect(record.stamped("city")?.stamp == winner.change.stamp)
         }
         #expect(try Records.snapshot(laptop1) == Records.snapshot(hub))
         #expect(try Records.snapshot(laptop2) == Records.snapshot(hub))
