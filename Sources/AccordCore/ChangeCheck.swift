@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks a received change against the schema before it is merged: a known field must carry a
 /// value of its type in normal form (a peer that skips normalisation would otherwise split one
 /// ALERT entry into two spellings), the deletion flag must be a flag. Fields unknown to this
@@ -38,9 +40,9 @@ extension ChangeCheck {
     static func isNormalText(_ text: String, as type: FieldType) -> Bool {
         switch type {
         case .text:
-            return !text.isEmpty && Text.clean(text).utf8.elementsEqual(text.utf8)
+            return isCleanASCII(text) || (!text.isEmpty && Text.clean(text).utf8.elementsEqual(text.utf8))
         case .choice(let options):
-            return options.contains { $0.utf8.elementsEqual(text.utf8) }
+            return options.contains { sameBytes($0, text) }
         case .country:
             return text.utf8.count == 2 && ISOCountry.isAssigned(text)
         case .date:
@@ -53,13 +55,31 @@ extension ChangeCheck {
         }
     }
 
+    /// Printable ASCII with no space at either end: already trimmed and in NFC, the common case,
+    /// decided in one pass over the bytes.
+    static func isCleanASCII(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let first = bytes.first, let last = bytes.last, first != 0x20, last != 0x20 else { return false }
+            return bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        }
+    }
+
+    /// Byte equality (Swift's `==` on strings is canonical equivalence, which would let a
+    /// look-alike spelling through).
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a, b = b
+        return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+    }
+
     /// `problem(kind:…)` plus the rules that need the record's id: an ALERT entry's `domain` is
     /// its identity (the id is derived from contributor and domain), so a change may not give it
     /// another domain — that would leave two entries for one site once the site is listed again.
     public static func problem(record: RecordID, field: String, element: String?, value: FieldValue) -> String? {
         if let problem = problem(kind: record.kind, field: field, element: element, value: value) { return problem }
         if record.kind == .alertUpload, field == "domain", case .string(let domain) = value,
-           RecordID.alert(contributor: record.owner, normalizedDomain: domain) != record {
+           !record.isAlert(ofDomain: domain) {
             return "domain \(domain) is not the domain of \(record) (an ALERT entry is identified by its contributor and domain)"
         }
         if record.kind == .replica, record.registeredReplica == nil {

@@ -33,6 +33,29 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
     public static func == (a: RecordID, b: RecordID) -> Bool { a.rawValue == b.rawValue }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 
+    /// True when this is the id `alert(contributor: owner, normalizedDomain: domain)` gives,
+    /// checked without building that id: every received or written ALERT domain is checked so.
+    public func isAlert(ofDomain domain: String) -> Bool {
+        guard kind == .alertUpload else { return false }
+        var input = Array(RecordKind.alertUpload.rawValue.utf8)
+        input.append(0x1F)
+        input.append(contentsOf: owner.rawValue.utf8)
+        input.append(0x1F)
+        input.append(contentsOf: domain.utf8)
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { out in
+            input.withUnsafeBytes { accord_sha256($0.baseAddress, $0.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+        }
+        return withUnsafeBytes(of: &digest) { digest in
+            // The token is the base-32 form of the digest's first 10 bytes: 16 characters, last in the id.
+            var raw = rawValue
+            return raw.withUTF8 { id in
+                guard id.count == kind.idPrefix.utf8.count + owner.rawValue.utf8.count + 2 + 16 else { return false }
+                return Base32.matches(digest.prefix(10), id.suffix(16))
+            }
+        }
+    }
+
     /// A deterministic id from a natural key, so that the same entry written on two replicas (or
     /// imported twice) is one record. ALERT entries use (contributor, normalised domain).
     public static func derived(kind: RecordKind, owner: OfficeCode, key: [String]) -> RecordID {
@@ -79,6 +102,23 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
 /// Lowercase RFC 4648 base32 without padding (digits and letters only, so ids stay readable).
 enum Base32 {
     private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+
+    /// True when `encoded` is the encoding of `bytes` (5 bytes to 8 characters, no padding).
+    static func matches(_ bytes: Slice<UnsafeRawBufferPointer>, _ encoded: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        var buffer: UInt32 = 0
+        var bits = 0
+        var position = encoded.startIndex
+        for byte in bytes {
+            buffer = (buffer << 8) | UInt32(byte)
+            bits += 8
+            while bits >= 5 {
+                guard position < encoded.endIndex, encoded[position] == alphabet[Int((buffer >> UInt32(bits - 5)) & 31)] else { return false }
+                position += 1
+                bits -= 5
+            }
+        }
+        return bits == 0 && position == encoded.endIndex
+    }
 
     static func encode(_ bytes: ArraySlice<UInt8>) -> String {
         var output: [UInt8] = []

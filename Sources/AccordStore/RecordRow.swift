@@ -5,28 +5,40 @@ import GRDB
 enum RecordRow {
     /// Column values in the order of `ReplicaSQL.columns(of:)`.
     static func values(of state: RecordState) -> [FieldValueColumn] {
+        var values: [FieldValueColumn] = []
+        forEachValue(of: state) { values.append($0) }
+        return values
+    }
+
+    /// Hands each column value to `body`, in the order of `ReplicaSQL.columns(of:)`: the write
+    /// path binds them straight into the upsert.
+    static func forEachValue(of state: RecordState, _ body: (FieldValueColumn) -> Void) {
         let kind = state.id.kind
-        var values: [FieldValueColumn] = [.text(state.id.rawValue), .text(state.id.owner.rawValue)]
-        if kind == .alertUpload { values.append(.text(state.id.owner.rawValue)) }
-        values.append(.int(state.isDeleted ? 1 : 0))
+        body(.text(state.id.rawValue))
+        body(.text(state.id.owner.rawValue))
+        if kind == .alertUpload { body(.text(state.id.owner.rawValue)) }
+        body(.int(state.isDeleted ? 1 : 0))
         for (position, spec) in RecordSchema.of(kind).fields.enumerated() {
             if spec.type.isSet {
                 let elements = state.elements(at: position)
-                values.append(.text(elements.isEmpty ? "[]" : JSONValue.array(elements.map { .string($0) }).serialized))
+                body(.text(elements.isEmpty ? "[]" : JSONValue.array(elements.map { .string($0) }).serialized))
                 continue
             }
             switch state.value(at: position) {
-            case .null: values.append(.null)
-            case .int(let number): values.append(.int(number))
-            case .string(let text): values.append(.text(text))
-            case .bool(let flag): values.append(.int(flag ? 1 : 0))
+            case .null: body(.null)
+            case .int(let number): body(.int(number))
+            case .string(let text): body(.text(text))
+            case .bool(let flag): body(.int(flag ? 1 : 0))
             }
+        }
+        if state.unknownScalars.isEmpty && state.unknownSets.isEmpty {
+            body(.null)
+            return
         }
         var extra: [String: JSONValue] = [:]
         for (field, stamped) in state.unknownScalars { extra[field] = stamped.value.json }
         for field in state.unknownSets.keys { extra[field] = .array(state.elements(of: field).map { .string($0) }) }
-        values.append(extra.isEmpty ? .null : .text(JSONValue.object(extra).serialized))
-        return values
+        body(.text(JSONValue.object(extra).serialized))
     }
 
     static func upsertSQL(_ kind: RecordKind) -> String {

@@ -34,6 +34,9 @@ final class WriteContext {
     private var runsOfRecord: RawStatement
     private var upserts: [RecordKind: RawStatement] = [:]
     private var body = ByteWriter(capacity: 512)
+    /// The log held nothing when this transaction began (a first import, a first sync): then
+    /// every record's history is what this transaction wrote, and none needs looking up.
+    private let logWasEmpty: Bool
 
     init(_ db: Database, received: UInt64) throws {
         self.db = db
@@ -43,6 +46,7 @@ final class WriteContext {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         runsOfRecord = try RawStatement(db, sql: "SELECT replica, first_seq, hlc, body FROM accord_change WHERE record = ?")
+        logWasEmpty = try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM accord_change)")!
         for row in try Row.fetchAll(db, sql: "SELECT idx, id, office, role, name, head_seq, head_hash, public_key FROM accord_replica") {
             let replica = try KnownReplica(row: row)
             replicas[replica.id] = replica
@@ -58,8 +62,8 @@ final class WriteContext {
     private func slot(of id: RecordID) throws -> Int {
         if let slot = slots[id] { return slot }
         var state = RecordState(id: id)
-        runsOfRecord.bind(id.rawValue)
-        while try runsOfRecord.next() {
+        if !logWasEmpty { runsOfRecord.bind(id.rawValue) }
+        while try !logWasEmpty && runsOfRecord.next() {
             guard let author = replicasByIndex[runsOfRecord.int64(at: 0)] else {
                 runsOfRecord.reset()
                 throw DatabaseError(message: "change log names unknown replica index \(runsOfRecord.int64(at: 0))")
@@ -135,7 +139,7 @@ final class WriteContext {
             let kind = states[slot].id.kind
             // Taken out of the dictionary for the row: one lookup instead of one per column.
             var upsert = try upserts.removeValue(forKey: kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(kind))
-            for value in RecordRow.values(of: states[slot]) { upsert.bind(value) }
+            RecordRow.forEachValue(of: states[slot]) { upsert.bind($0) }
             try upsert.execute()
             upserts[kind] = upsert
             written[slot] = false
