@@ -5,12 +5,13 @@ import AccordCore
 /// this text (`accord schema sql` prints it).
 public enum ReplicaSQL {
     /// Bumped when the layout changes; stored in `accord_meta` under `format`.
-    public static let formatVersion = 2
+    public static let formatVersion = 3
 
     public static var statements: [String] {
         [
             """
-            -- Key/value facts about this replica: its id, office, role, name, clock and format.
+            -- Key/value facts about this replica: its id, office, role, name, clock and format, and
+            -- `receipts`, the digest of when every run of the log was received (ReceiptDigest).
             CREATE TABLE accord_meta (
               key TEXT PRIMARY KEY NOT NULL,
               value TEXT NOT NULL

@@ -52,6 +52,7 @@ public final class ReplicaStore: Sendable {
             let facts = [
                 "format": String(ReplicaSQL.formatVersion), "replica_id": identity.id.rawValue,
                 "office": identity.office.rawValue, "role": identity.role.rawValue, "name": identity.name, "hlc": "0",
+                "receipts": ReceiptDigest().hex,
             ]
             for (key, value) in facts {
                 try db.execute(sql: "INSERT INTO accord_meta (key, value) VALUES (?, ?)", arguments: [key, value])

@@ -6,7 +6,7 @@ import GRDB
 public struct VerificationProblem: Sendable, Hashable, CustomStringConvertible {
     /// A stable identifier: `chain-gap`, `chain-broken`, `head-mismatch`, `unknown-author`,
     /// `unknown-key`, `signature-invalid`, `unsigned`, `key-mismatch`, `unauthorized`, `schema`,
-    /// `undecodable`, `table-mismatch`, `table-extra-row`.
+    /// `undecodable`, `receipt-mismatch`, `table-mismatch`, `table-extra-row`.
     public var rule: String
     public var replica: ReplicaID?
     public var seq: UInt64?
@@ -44,6 +44,8 @@ extension ReplicaStore {
     ///   a key agrees with the registry's record of it and with this replica's own key file;
     /// - every change is by a replica with a known office and role, is authorised by the rules
     ///   (`Authorization.check`) and fits the schema (`ChangeCheck`);
+    /// - the times the runs were received (what `--as-of` replays against) add up to the
+    ///   replica's receipt digest (`ReceiptDigest`);
     /// - every collection table equals a replay of the log, row for row and value for value.
     ///
     /// So a value altered, a change deleted or reordered, or a table row edited, inserted or
@@ -119,11 +121,15 @@ extension ReplicaStore {
             }
         }
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT replica, first_seq, hlc, body, record, prev_hash FROM accord_change ORDER BY replica, first_seq
+            SELECT replica, first_seq, hlc, body, record, prev_hash, received, last_seq FROM accord_change ORDER BY replica, first_seq
             """)
+        var receipts = ReceiptDigest()
         while let row = try rows.next() {
             let index: Int64 = row[0]
             let firstSeq = UInt64(row[1] as Int64)
+            if let author = context.byIndex[index]?.id {
+                receipts.add(author: author, firstSeq: firstSeq, lastSeq: UInt64(row[7] as Int64), received: row[6])
+            }
             guard let replica = context.byIndex[index] else {
                 add(VerificationProblem(rule: "unknown-author", replica: nil, seq: firstSeq, record: row[4],
                                         message: "the log names replica index \(index), which is not in accord_replica"))
@@ -182,6 +188,11 @@ extension ReplicaStore {
             changeCount += run.entries.count
         }
         closeChain()
+        let stored = try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'receipts'")
+        if stored.flatMap(ReceiptDigest.init(hex:)) != receipts {
+            add(VerificationProblem(rule: "receipt-mismatch", replica: nil, seq: nil, record: nil,
+                                    message: "the runs of the log and the times they were received do not add up to the receipt digest in accord_meta (\(stored?.prefix(16) ?? "none")…, the log gives \(receipts.hex.prefix(16))…): a received time was altered, or a run added or removed behind Accord's back, so --as-of answers cannot be trusted"))
+        }
         // A replica with a head but no change at all in the log.
         let logged = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT replica FROM accord_change"))
         for replica in context.replicas.values.sorted(by: { $0.id < $1.id }) where replica.headSeq > 0 && !logged.contains(replica.index) {

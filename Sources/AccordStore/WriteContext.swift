@@ -37,6 +37,9 @@ final class WriteContext {
     /// The log held nothing when this transaction began (a first import, a first sync): then
     /// every record's history is what this transaction wrote, and none needs looking up.
     private let logWasEmpty: Bool
+    /// The receipt digest of the log (`ReceiptDigest`), extended by every run appended.
+    private var receipts: ReceiptDigest
+    private let receiptsAtStart: ReceiptDigest
 
     init(_ db: Database, received: UInt64) throws {
         self.db = db
@@ -47,6 +50,12 @@ final class WriteContext {
             """)
         runsOfRecord = try RawStatement(db, sql: "SELECT replica, first_seq, hlc, body FROM accord_change WHERE record = ?")
         logWasEmpty = try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM accord_change)")!
+        let stored = try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'receipts'")
+        guard let digest = stored.flatMap(ReceiptDigest.init(hex:)) else {
+            throw DatabaseError(message: "accord_meta holds no valid receipt digest (\(stored ?? "none"))")
+        }
+        receipts = digest
+        receiptsAtStart = digest
         for row in try Row.fetchAll(db, sql: "SELECT idx, id, office, role, name, head_seq, head_hash, public_key FROM accord_replica") {
             let replica = try KnownReplica(row: row)
             replicas[replica.id] = replica
@@ -121,6 +130,7 @@ final class WriteContext {
         insertRun.bind(run.previousHash)
         insertRun.bind(body.bytes)
         try insertRun.execute()
+        receipts.add(author: run.author, firstSeq: run.firstSeq, lastSeq: run.lastSeq, received: received)
 
         run.apply(to: &states[slot])
         if !written[slot] {
@@ -148,6 +158,9 @@ final class WriteContext {
             guard let replica = replicas[id] else { continue }
             try db.execute(sql: "UPDATE accord_replica SET head_seq = ?, head_hash = ? WHERE idx = ?",
                            arguments: [Int64(replica.headSeq), replica.headHash.map { Data($0.bytes) }, replica.index])
+        }
+        if receipts != receiptsAtStart {
+            try db.execute(sql: "UPDATE accord_meta SET value = ? WHERE key = 'receipts'", arguments: [receipts.hex])
         }
         dirty.removeAll()
         changedReplicas.removeAll()

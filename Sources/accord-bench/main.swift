@@ -194,6 +194,20 @@ let writeMedian = try measure("(2) local write \(recordCount) records × 6 field
     }
 }
 
+// (2b) The same write into a replica that already holds 10,000 other records: every record's
+// history is looked up first (into an empty log, (2), that lookup is skipped).
+_ = try measure("(2b) local write \(recordCount) × 6 into a replica of \(recordCount) records", setup: {
+    writeStore = try newStore()
+    _ = try writeStore.commit { transaction in
+        for row in rows { try transaction.write(RecordID.alert(contributor: kenya, normalizedDomain: "other-" + row.writes[0].value.stringValue!),
+                                                 [FieldWrite(field: "domain", value: .string("other-" + row.writes[0].value.stringValue!))]) }
+    }
+}) {
+    _ = try writeStore.commit { transaction in
+        for row in rows { try transaction.write(row.id, row.writes) }
+    }
+}
+
 // Parts of the write path in isolation, to see where its time goes (`--only parts`).
 let sampleChanges: [Change] = rows.prefix(10_000).flatMap { row in
     row.writes.enumerated().map { offset, write in
@@ -244,6 +258,20 @@ print(String(format: "    size: %d bytes uncompressed, %d bytes compressed (%.2f
 // (4) Applying it into an empty replica.
 var target: ReplicaStore!
 let applyMedian = try measure("(4) apply \(batch.changeCount) changes into an empty replica", setup: { target = try newStore("CH") }) {
+    let report = try target.merge(batch, options: MergeOptions(trustedPeers: [source.identity.id]))
+    precondition(report.applied == recordCount * 6, "applied \(report.applied): \(report.refused.prefix(3))")
+}
+
+// (4b) The same into a replica that already holds 10,000 records of its own.
+_ = try measure("(4b) apply \(batch.changeCount) changes into a replica of \(recordCount) records", setup: {
+    target = try newStore("CH")
+    _ = try target.commit { transaction in
+        for index in 0..<recordCount {
+            let domain = "ch-\(index).example"
+            try transaction.write(RecordID.alert(contributor: OfficeCode("CH")!, normalizedDomain: domain), [FieldWrite(field: "domain", value: .string(domain))])
+        }
+    }
+}) {
     let report = try target.merge(batch, options: MergeOptions(trustedPeers: [source.identity.id]))
     precondition(report.applied == recordCount * 6, "applied \(report.applied): \(report.refused.prefix(3))")
 }

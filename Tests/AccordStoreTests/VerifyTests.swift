@@ -108,6 +108,22 @@ struct VerifyTests {
         #expect(report.problems.contains { $0.rule == "chain-broken" && $0.seq == 4 })
     }
 
+    @Test func alteredReceiptTimeIsNamed() throws {
+        let report = try verifyAfter { db in
+            // Back-date when the other laptop's changes arrived: `--as-of` would show them a day early.
+            try db.execute(sql: "UPDATE accord_change SET received = received - 86400000 WHERE replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000aa')")
+        }
+        #expect(report.problems.map(\.rule) == ["receipt-mismatch"])
+    }
+
+    @Test func removedRunAndReceiptsAreBothNamed() throws {
+        let report = try verifyAfter { db in
+            try db.execute(sql: "DELETE FROM accord_change WHERE first_seq = 3 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000aa')")
+        }
+        #expect(report.problems.contains { $0.rule == "receipt-mismatch" })
+        #expect(report.problems.contains { $0.rule == "head-mismatch" && $0.replica == ReplicaID("00000000000000aa") })
+    }
+
     @Test func editedTableRowIsNamed() throws {
         let record = RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: "two.example")
         let report = try verifyAfter { db in
@@ -218,6 +234,10 @@ struct VerifyTests {
                            arguments: [index, forged.record.rawValue, Int64(forged.entries[0].hlc.rawValue), Data(head.bytes), Data(body.bytes)])
             try db.execute(sql: "UPDATE accord_replica SET head_seq = 4, head_hash = ? WHERE idx = ?", arguments: [Data(lastHash.bytes), index])
             try db.execute(sql: "INSERT INTO accord_signature VALUES (?, 4, ?)", arguments: [index, Data(signature.bytes)])
+            // A consistent forgery: the receipt digest accounts for the added run too.
+            var receipts = try #require(ReceiptDigest(hex: String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'receipts'")!))
+            receipts.add(author: nairobi, firstSeq: 2, lastSeq: 4, received: 0)
+            try db.execute(sql: "UPDATE accord_meta SET value = ? WHERE key = 'receipts'", arguments: [receipts.hex])
         }
         try raw.close()
         let reopened = try ReplicaStore.open(at: store.path)
