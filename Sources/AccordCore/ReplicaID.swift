@@ -32,10 +32,16 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Appends the 16 digits as UTF-8 (the canonical encoding hashes them on every change).
     public func appendDigits(to out: inout [UInt8]) {
-        for shift in stride(from: 60, through: 0, by: -4) {
-            let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift)) & 0xF
-            out.append(nibble < 10 ? 48 + nibble : 87 + nibble)
+        // Two 8-byte words of digits, built in registers and appended at once.
+        func digits(_ half: UInt64) -> UInt64 {
+            var word: UInt64 = 0
+            for shift in stride(from: 28, through: 0, by: -4) {
+                let nibble = (half >> UInt64(shift)) & 0xF
+                word = word << 8 | (nibble < 10 ? 48 + nibble : 87 + nibble)
+            }
+            return word.bigEndian
         }
+        withUnsafeBytes(of: (digits(value >> 32), digits(value & 0xFFFF_FFFF))) { out.append(contentsOf: $0) }
     }
 
     /// A fresh random id.
