@@ -61,14 +61,18 @@ final class SyncService: Sendable {
                 var known: [ReplicaID: (info: AuthorInfo?, headSeq: UInt64)] = [:]
                 for replica in try store.knownReplicas() { known[replica.id] = (replica.info, replica.headSeq) }
                 let screened = PushScreen.screen(batch, from: pusher, known: known)
-                let report = try store.merge(screened.batch, options: MergeOptions(maxClockSkewMillis: options.maxClockSkewMillis,
-                                                                                   trustedPeers: [pusher.replica]))
-                // The hub lists every replica whose key it learned in the registry it signs, so
-                // that every other replica can check that replica's changes.
-                if store.identity.role == .secretariat, let key = try store.publicKey(of: pusher.replica) {
+                // The hub lists every replica whose key it learns (on first contact, the key the
+                // pusher declares for itself) in the registry it signs, so that every other
+                // replica can check that replica's changes. It does so before merging them: a
+                // pull between the two commits must never get changes whose author's key the
+                // registry does not give yet (the puller would refuse them as `unknown-key`).
+                if store.identity.role == .secretariat,
+                   let key = try store.publicKey(of: pusher.replica) ?? screened.batch.authors[pusher.replica]?.publicKey {
                     try store.registerReplica(pusher.replica, author: pusher.author, name: pusher.name, publicKey: key,
                                               certificateFingerprint: pusher.certificateFingerprint)
                 }
+                let report = try store.merge(screened.batch, options: MergeOptions(maxClockSkewMillis: options.maxClockSkewMillis,
+                                                                                   trustedPeers: [pusher.replica]))
                 return PushReport(report, screened: screened.refused)
             }
         }
