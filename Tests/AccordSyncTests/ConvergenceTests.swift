@@ -37,6 +37,23 @@ struct ConvergenceTests {
         #expect(try france.versionVector() == hub.versionVector())
     }
 
+    /// The hub lists a pusher in its registry before it merges the pusher's first changes: an
+    /// office pulling between the two commits must never get changes whose key no registry
+    /// record gives yet (it would refuse them as `unknown-key`). The hub's clock ticks once per
+    /// reading, so its `received` times give the order of its commits.
+    @Test func theRegistryRecordIsStoredBeforeThePushersChanges() async throws {
+        let fixture = try SyncFixture()
+        defer { fixture.close() }
+        let ticks = TickingClock(start: ReplicaStore.systemClock())
+        let hub = try fixture.replica("hub", office: "WIPO", clock: { ticks.next() })
+        let kenya = try fixture.replica("nairobi-1", office: "KE")
+        let listed = try Records.listAlert(kenya, domain: "stream-ke.example")
+        try await fixture.serving(hub) { url in _ = try await fixture.sync(kenya, with: url) }
+        let registered = try #require(try hub.history(of: RecordID.registry(of: kenya.identity.id, secretariat: hub.identity.office)).first)
+        let merged = try #require(try hub.history(of: listed).first)
+        #expect(registered.receivedMillis < merged.receivedMillis)
+    }
+
     @Test func concurrentEditConvergesToOneWinnerEverywhere() async throws {
         let fixture = try SyncFixture()
         defer { fixture.close() }
@@ -142,5 +159,20 @@ struct PeerTests {
         #expect(try laptop1.record(Records.alert("KE", "two.example")) != nil)
         #expect(try laptop2.record(Records.activity("WIPO", "forum")) == nil)
         #expect(try laptop2.bindings().map(\.replica) == [laptop1.identity.id])
+    }
+}
+
+/// A clock that moves one millisecond forward on every reading.
+final class TickingClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var now: UInt64
+
+    init(start: UInt64) { now = start }
+
+    func next() -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        now += 1
+        return now
     }
 }
