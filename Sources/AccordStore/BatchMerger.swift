@@ -69,7 +69,11 @@ struct BatchMerger {
 
         for original in runs {
             if original.lastSeq <= headSeq {
-                report.duplicates += original.entries.count
+                if original.lastSeq <= known.headSeq, let fork = try forkEvidence(original, key: key) {
+                    refuse(original, "forked", fork)
+                } else {
+                    report.duplicates += original.entries.count
+                }
                 continue
             }
             if stopped {
@@ -115,6 +119,20 @@ struct BatchMerger {
         refusePending("unsigned") { run in
             "changes \(run.firstSeq)…\(run.lastSeq) of replica \(author) are not covered by a signature of their author in this batch"
         }
+    }
+
+    /// A run whose sequence numbers are held here already is normally a duplicate. But when the
+    /// batch carries its author's signature at its last change, that signature must hold for the
+    /// change held here too; if it holds instead for the batch's own, different change, the
+    /// author signed two histories with the same sequence numbers — a replica restored from an
+    /// old backup that wrote again, or a copied key. The changes held here are kept; the proof is
+    /// reported.
+    private mutating func forkEvidence(_ run: ChangeRun, key: ReplicaPublicKey) throws -> String? {
+        guard let signature = signatures[SignedPoint(author: run.author, seq: run.lastSeq)],
+              let held = try context.storedChainHash(of: run.author, at: run.lastSeq),
+              !signature.verifies(hash: held, key: key),
+              let theirs = run.lastHash(hasher: &hasher), signature.verifies(hash: theirs, key: key) else { return nil }
+        return "replica \(run.author) signed two different histories: its change \(run.lastSeq) hashes to \(held.hex.prefix(16))… here and to \(theirs.hex.prefix(16))… in this batch, both signed with its key; the changes held here are kept (was the replica restored from an old backup, or its key copied?)"
     }
 
     /// Why a run that directly follows the held or pending head cannot be merged, if it cannot.

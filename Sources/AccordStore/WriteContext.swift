@@ -92,6 +92,26 @@ final class WriteContext {
         return states.count - 1
     }
 
+    /// The chain hash of `author`'s change `seq` as stored here, or nil if it is not held.
+    func storedChainHash(of author: ReplicaID, at seq: UInt64) throws -> ChangeHash? {
+        guard let known = replicas[author], seq >= 1, seq <= known.headSeq else { return nil }
+        if seq == known.headSeq { return known.headHash }
+        var rows = try RawStatement(db, sql: """
+            SELECT first_seq, hlc, body, record, prev_hash FROM accord_change WHERE replica = ? AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1
+            """)
+        defer { rows.reset() }
+        rows.bind(known.index)
+        rows.bind(Int64(seq))
+        guard try rows.next(), let record = RecordID(rows.text(at: 3)) else { return nil }
+        var reader = ByteReader(rows.blob(at: 2))
+        let entries = try RunBodyCodec.decode(&reader, count: 0, untilEnd: true, kind: record.kind, baseHLC: HLC(rawValue: UInt64(rows.int64(at: 1))))
+        let run = ChangeRun(author: author, firstSeq: UInt64(rows.int64(at: 0)), record: record,
+                            previousHash: rows.isNull(at: 4) ? nil : ChangeHash(bytes: rows.blob(at: 4)), entries: entries)
+        guard seq <= run.lastSeq else { return nil }
+        var hasher = ChangeHasher()
+        return run.chainHashes(hasher: &hasher)[Int(seq - run.firstSeq)]
+    }
+
     /// Registers a replica seen for the first time (or fills in its office and role).
     @discardableResult
     func register(_ id: ReplicaID, author: Author?, name: String?) throws -> KnownReplica {

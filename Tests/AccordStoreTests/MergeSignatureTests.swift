@@ -40,6 +40,37 @@ struct MergeSignatureTests {
         #expect(try receiver.verify().isValid)
     }
 
+    /// A laptop restored from an old backup writes again with sequence numbers it had already
+    /// used: its author signed two histories. The receiver keeps what it holds and reports the
+    /// proof, rather than counting the other history as a duplicate.
+    @Test func aForkedHistoryIsReportedAndTheHeldOneKept() throws {
+        let key = ReplicaSigningKey()
+        let laptop = ReplicaIdentity(id: .random(), office: OfficeCode("KE")!, role: .office, name: "nairobi-3")
+        let firstWrite = try ReplicaStore.create(at: folder.path("original.accord"), identity: laptop, signingKey: key)
+        _ = try Self.listAlert(firstWrite, "first.example")
+        try firstWrite.close()
+        // The backup: the database and its key file as they were after the first commit.
+        for suffix in ["", ".key"] {
+            try FileManager.default.copyItem(atPath: folder.path("original.accord" + suffix), toPath: folder.path("restored.accord" + suffix))
+        }
+        let original = try ReplicaStore.open(at: folder.path("original.accord"))
+        let restored = try ReplicaStore.open(at: folder.path("restored.accord"))
+        _ = try Self.listAlert(original, "second.example")
+        _ = try Self.listAlert(restored, "other.example")
+        try receiver.pin(laptop.id, author: laptop.author, name: nil, publicKey: key.publicKey)
+        #expect(try receiver.merge(original.missingChanges(for: VersionVector(), limit: 100)).applied == 4)
+        let before = try receiver.list(.alertUpload)
+
+        let report = try receiver.merge(restored.missingChanges(for: VersionVector(), limit: 100))
+        #expect(report.duplicates == 2, "the shared first commit is a plain duplicate")
+        #expect(report.refused.map(\.rule) == ["forked"])
+        #expect(report.refused.first?.seqs == 3...4)
+        #expect(report.refused.first?.reason.contains("two different histories") == true)
+        #expect(report.applied == 0)
+        #expect(try receiver.list(.alertUpload) == before)
+        #expect(try receiver.verify().isValid)
+    }
+
     @Test func anAlteredValueIsRefused() throws {
         var altered = batch
         altered.runs[0].entries[1].value = .string("offline")
