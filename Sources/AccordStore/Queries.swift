@@ -105,8 +105,10 @@ extension ReplicaStore {
     public func list(_ kind: RecordKind, asOf instant: UInt64, includeDeleted: Bool = false) throws -> [JSONValue] {
         try pool.read { db in
             var records: [JSONValue] = []
-            try ReadContext(db).forEachRecord(of: kind, receivedUpTo: instant) { state in
-                if includeDeleted || !state.isDeleted { records.append(state.json(includeDeletedFlag: includeDeleted)) }
+            try ReadContext.mapped(db) {
+                try ReadContext(db).forEachRecord(of: kind, receivedUpTo: instant) { state in
+                    if includeDeleted || !state.isDeleted { records.append(state.json(includeDeletedFlag: includeDeleted)) }
+                }
             }
             return records
         }
@@ -169,11 +171,13 @@ extension ReplicaStore {
             let context = try ReadContext(db)
             for kind in RecordKind.allCases { try db.execute(sql: "DELETE FROM \(kind.rawValue)") }
             var upserts: [RecordKind: RawStatement] = [:]
-            try context.forEachRecord { state in
-                var upsert = try upserts.removeValue(forKey: state.id.kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(state.id.kind))
-                for value in RecordRow.values(of: state) { upsert.bind(value) }
-                try upsert.execute()
-                upserts[state.id.kind] = upsert
+            try ReadContext.mapped(db) {
+                try context.forEachRecord { state in
+                    var upsert = try upserts.removeValue(forKey: state.id.kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(state.id.kind))
+                    RecordRow.forEachValue(of: state) { upsert.bind($0) }
+                    try upsert.execute()
+                    upserts[state.id.kind] = upsert
+                }
             }
         }
     }

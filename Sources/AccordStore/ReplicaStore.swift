@@ -26,18 +26,10 @@ public final class ReplicaStore: Sendable {
         self.clock = clock
     }
 
-    /// How much of the file SQLite may map into memory (it maps no more than the file holds).
-    static let mappedBytes = 1 << 30
-
     static func configuration() -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "accord"
-        configuration.prepareDatabase { db in
-            // Verification, rebuild and --as-of read the whole log; read it through memory-mapped
-            // pages (shared with the OS cache, so memory stays flat) rather than a system call per page.
-            try db.execute(sql: "PRAGMA mmap_size = \(Self.mappedBytes)")
-        }
         return configuration
     }
 

@@ -67,7 +67,7 @@ extension ReplicaStore {
                     tableCheck.result = Result {
                         try pool.read { db in
                             var tableProblems = ProblemList(limit: maxProblems)
-                            let records = try Self.verifyTables(db, context: try ReadContext(db), problems: &tableProblems)
+                            let records = try ReadContext.mapped(db) { try Self.verifyTables(db, context: try ReadContext(db), problems: &tableProblems) }
                             return (records, tableProblems)
                         }
                     }
@@ -76,7 +76,7 @@ extension ReplicaStore {
                 defer { done.wait(); tables = tableCheck.result }
                 let context = try ReadContext(db)
                 report.replicas = context.replicas.count
-                report.changes = try Self.verifyChains(db, context: context, problems: &problems)
+                report.changes = try ReadContext.mapped(db) { try Self.verifyChains(db, context: context, problems: &problems) }
                 if let own = context.replicas[identity.id], let key = signingKey?.publicKey, own.publicKey != key {
                     problems.add(VerificationProblem(rule: "key-mismatch", replica: identity.id, seq: nil, record: nil,
                                                      message: "accord_replica holds key \(own.publicKey?.hex.prefix(16) ?? "none") for this replica, but its key file holds \(key.hex.prefix(16))"))
