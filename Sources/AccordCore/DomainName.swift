@@ -146,7 +146,15 @@ public enum DomainName {
         let decoded: String
         do { decoded = try Punycode.decode(String(piece.dropFirst(acePrefix.count))) } catch { throw invalid }
         guard !decoded.utf8.allSatisfy({ $0 < 0x80 }) else { throw invalid }
-        return canonicalCase(decoded)
+        let label = canonicalCase(decoded)
+        // RFC 5891 4.2.3.1: a U-label has no "--" in its third and fourth places. One decoding to
+        // "xn--…" would be decoded again when the entry is next checked, so its normal form
+        // would not be stable (and every receiver would refuse it).
+        let start = Array(label.unicodeScalars.prefix(4))
+        guard !(start.count == 4 && start[2] == "-" && start[3] == "-") else {
+            throw DomainNameError(reason: "punycode label \(quoted(String(piece))) decodes to \(quoted(label)), which has \"--\" in its third and fourth places")
+        }
+        return label
     }
 
     /// Character and hyphen rules for one label in Unicode form.

@@ -66,30 +66,30 @@ final class WriteContext {
     /// The merged state of a record (empty if it has no changes yet).
     func state(of id: RecordID) throws -> RecordState { states[try slot(of: id)] }
 
-    /// The record's place in `states`, loading its state from the log on first use. Read through
-    /// the raw statement: every record a commit or merge touches is looked up once, most of them new.
+    /// The record's place in `states`, loading its state from the log on first use.
     private func slot(of id: RecordID) throws -> Int {
         if let slot = slots[id] { return slot }
         var state = RecordState(id: id)
-        if !logWasEmpty { runsOfRecord.bind(id.rawValue) }
-        while try !logWasEmpty && runsOfRecord.next() {
-            guard let author = replicasByIndex[runsOfRecord.int64(at: 0)] else {
-                runsOfRecord.reset()
-                throw DatabaseError(message: "change log names unknown replica index \(runsOfRecord.int64(at: 0))")
-            }
-            var reader = ByteReader(runsOfRecord.blob(at: 3))
-            do {
-                try RunBodyCodec.apply(&reader, author: author, firstSeq: UInt64(runsOfRecord.int64(at: 1)),
-                                       baseHLC: HLC(rawValue: UInt64(runsOfRecord.int64(at: 2))), to: &state)
-            } catch {
-                runsOfRecord.reset()
-                throw error
-            }
-        }
+        if !logWasEmpty { try replayStoredRuns(of: id, into: &state) }
         slots[id] = states.count
         states.append(state)
         written.append(false)
         return states.count - 1
+    }
+
+    /// Applies the record's runs already in the log. Read through the raw statement: every
+    /// record a commit or merge touches is looked up once, most of them new.
+    private func replayStoredRuns(of id: RecordID, into state: inout RecordState) throws {
+        runsOfRecord.bind(id.rawValue)
+        defer { runsOfRecord.reset() }
+        while try runsOfRecord.next() {
+            guard let author = replicasByIndex[runsOfRecord.int64(at: 0)] else {
+                throw DatabaseError(message: "change log names unknown replica index \(runsOfRecord.int64(at: 0))")
+            }
+            var reader = ByteReader(runsOfRecord.blob(at: 3))
+            try RunBodyCodec.apply(&reader, author: author, firstSeq: UInt64(runsOfRecord.int64(at: 1)),
+                                   baseHLC: HLC(rawValue: UInt64(runsOfRecord.int64(at: 2))), to: &state)
+        }
     }
 
     /// The chain hash of `author`'s change `seq` as stored here, or nil if it is not held.

@@ -225,6 +225,17 @@ private func failure(_ raw: String) -> String? {
         #expect(try DomainName.normalize(normalized) == normalized)
     }
 
+    /// A punycode label that decodes to "xn--…" (or anything with "--" in its third and fourth
+    /// places) is refused: its decoded form would be decoded again on the next check. Found by
+    /// `alertEntriesFromTypedDomainsPassTheMergeCheck`.
+    @Test func aLabelDecodingToAnACELabelIsRefused() throws {
+        for inner in ["xn--aèmnchen", "ab--ü"] {
+            let encoded = "xn--" + (try #require(Punycode.encode(inner))) + ".example"
+            #expect(failure(encoded)?.contains("third and fourth places") == true, "\(encoded)")
+        }
+        #expect(failure("xn--mnchen-3ya.de") == nil)
+    }
+
     @Test func asciiForm() {
         #expect(DomainName.asciiForm("münchen.de") == "xn--mnchen-3ya.de")
         #expect(DomainName.asciiForm("example.com") == "example.com")
