@@ -26,9 +26,12 @@ public final class ReplicaStore: Sendable {
         self.clock = clock
     }
 
+    /// How long a write waits for another process's transaction to end.
+    static let busyTimeoutMillis = 10_000
+
     static func configuration() -> Configuration {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(Double(busyTimeoutMillis) / 1000)
         configuration.label = "accord"
         return configuration
     }
@@ -79,7 +82,8 @@ public final class ReplicaStore: Sendable {
             throw StoreError.notAReplica(path: path)
         }
         guard let format = meta["format"].flatMap(Int.init) else { throw StoreError.notAReplica(path: path) }
-        guard format == ReplicaSQL.formatVersion else { throw StoreError.unsupportedFormat(path: path, found: format) }
+        if format == 2 { try pool.write(FormatUpgrade.fromFormat2) }
+        guard format == ReplicaSQL.formatVersion || format == 2 else { throw StoreError.unsupportedFormat(path: path, found: format) }
         guard let id = meta["replica_id"].flatMap(ReplicaID.init), let office = meta["office"].flatMap(OfficeCode.init),
               let role = meta["role"].flatMap(ReplicaRole.init), let name = meta["name"] else {
             throw StoreError.notAReplica(path: path)

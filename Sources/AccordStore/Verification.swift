@@ -56,40 +56,70 @@ extension ReplicaStore {
     /// this connection holds the write lock (`BEGIN IMMEDIATE`, so no process can commit in
     /// between) while a reader replays the log against the tables, so both see one state.
     public func verify(maxProblems: Int = 100) throws -> VerificationReport {
-        try pool.writeWithoutTransaction { db in
-            var report = VerificationReport()
-            var problems = ProblemList(limit: maxProblems)
-            var tables: Result<(records: Int, problems: ProblemList), Error>?
-            try db.inTransaction(.immediate) {
-                let done = DispatchSemaphore(value: 0)
-                let tableCheck = TableCheckResult()
-                DispatchQueue.global().async { [pool] in
-                    tableCheck.result = Result {
-                        try pool.read { db in
-                            var tableProblems = ProblemList(limit: maxProblems)
-                            let records = try ReadContext.mapped(db) { try Self.verifyTables(db, context: try ReadContext(db), problems: &tableProblems) }
-                            return (records, tableProblems)
-                        }
+        do {
+            return try pool.writeWithoutTransaction { db in
+                var chains: (report: VerificationReport, problems: ProblemList)?
+                var tables: Result<TableCheck, Error>?
+                // Wait less than a write would for another process to finish its transaction.
+                try db.execute(sql: "PRAGMA busy_timeout = \(Self.lockWaitMillis)")
+                defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Self.busyTimeoutMillis)") }
+                try db.inTransaction(.immediate) {
+                    let done = DispatchSemaphore(value: 0)
+                    let handOver = TableCheckResult()
+                    DispatchQueue.global().async { [pool] in
+                        handOver.result = Result { try pool.read { db in try Self.checkTables(db, maxProblems: maxProblems) } }
+                        done.signal()
                     }
-                    done.signal()
+                    defer { done.wait(); tables = handOver.result }
+                    chains = try checkChains(db, maxProblems: maxProblems)
+                    return .rollback
                 }
-                defer { done.wait(); tables = tableCheck.result }
-                let context = try ReadContext(db)
-                report.replicas = context.replicas.count
-                report.changes = try ReadContext.mapped(db) { try Self.verifyChains(db, context: context, problems: &problems) }
-                if let own = context.replicas[identity.id], let key = signingKey?.publicKey, own.publicKey != key {
-                    problems.add(VerificationProblem(rule: "key-mismatch", replica: identity.id, seq: nil, record: nil,
-                                                     message: "accord_replica holds key \(own.publicKey?.hex.prefix(16) ?? "none") for this replica, but its key file holds \(key.hex.prefix(16))"))
-                }
-                return .rollback
+                return try Self.combine(chains!, tables!.get())
             }
-            let (records, tableProblems) = try tables!.get()
-            report.records = records
-            problems.add(contentsOf: tableProblems)
-            report.problems = problems.kept
-            report.truncated = problems.truncated
-            return report
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            // Another process kept the write lock for the whole busy timeout: check on one
+            // connection, in one read transaction, which needs no lock.
+            return try pool.read { db in
+                let tables = try Self.checkTables(db, maxProblems: maxProblems)
+                return try Self.combine(checkChains(db, maxProblems: maxProblems), tables)
+            }
         }
+    }
+
+    /// How long `verify` waits for another process's write to end before it checks on one core.
+    static let lockWaitMillis = 2_000
+
+    /// What the table half of `verify` found.
+    typealias TableCheck = (records: Int, problems: ProblemList)
+
+    private static func checkTables(_ db: Database, maxProblems: Int) throws -> TableCheck {
+        var problems = ProblemList(limit: maxProblems)
+        let records = try ReadContext.mapped(db) { try verifyTables(db, context: try ReadContext(db), problems: &problems) }
+        return (records, problems)
+    }
+
+    /// The chain half of `verify`, with this replica's own key checked against its key file.
+    private func checkChains(_ db: Database, maxProblems: Int) throws -> (report: VerificationReport, problems: ProblemList) {
+        var report = VerificationReport()
+        var problems = ProblemList(limit: maxProblems)
+        let context = try ReadContext(db)
+        report.replicas = context.replicas.count
+        report.changes = try ReadContext.mapped(db) { try Self.verifyChains(db, context: context, problems: &problems) }
+        if let own = context.replicas[identity.id], let key = signingKey?.publicKey, own.publicKey != key {
+            problems.add(VerificationProblem(rule: "key-mismatch", replica: identity.id, seq: nil, record: nil,
+                                             message: "accord_replica holds key \(own.publicKey?.hex.prefix(16) ?? "none") for this replica, but its key file holds \(key.hex.prefix(16))"))
+        }
+        return (report, problems)
+    }
+
+    private static func combine(_ chains: (report: VerificationReport, problems: ProblemList), _ tables: TableCheck) -> VerificationReport {
+        var report = chains.report
+        var problems = chains.problems
+        report.records = tables.records
+        problems.add(contentsOf: tables.problems)
+        report.problems = problems.kept
+        report.truncated = problems.truncated
+        return report
     }
 
     /// Checks every chain, change by change; returns how many changes the log holds.
@@ -260,7 +290,7 @@ extension ReplicaStore {
 /// The outcome of the table check, handed from the reader thread to the verifying one (the
 /// semaphore it signals orders the write before the read).
 private final class TableCheckResult: @unchecked Sendable {
-    var result: Result<(records: Int, problems: ProblemList), Error>?
+    var result: Result<ReplicaStore.TableCheck, Error>?
 }
 
 /// Every stored signature, taken off as the chains are walked, so those left at the end of a

@@ -113,6 +113,28 @@ struct StoreTestsSQLite {
         #expect(error?.description.contains("accord init") == true)
     }
 
+    /// A format-2 file (before the receipt digest) opens as format 3 with the digest computed
+    /// from its log, and verifies.
+    @Test func aFormat2ReplicaIsUpgradedOnOpen() throws {
+        let folder = try StoreTestFolder()
+        let store = try folder.replica("nairobi", office: "KE")
+        for domain in ["one.example", "two.example"] {
+            try store.write(RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: domain), [FieldWrite(field: "domain", value: .string(domain))])
+        }
+        let digest = try store.read { db in try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'receipts'") }
+        try store.close()
+        let raw = try DatabaseQueue(path: folder.path("nairobi.accord"))
+        try raw.write { db in
+            try db.execute(sql: "DELETE FROM accord_meta WHERE key = 'receipts'")
+            try db.execute(sql: "UPDATE accord_meta SET value = '2' WHERE key = 'format'")
+        }
+        try raw.close()
+        let upgraded = try ReplicaStore.open(at: folder.path("nairobi.accord"))
+        #expect(try upgraded.read { db in try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'format'") } == "3")
+        #expect(try upgraded.read { db in try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'receipts'") } == digest)
+        #expect(try upgraded.verify().isValid)
+    }
+
     @Test func reopeningKeepsTheIdentity() throws {
         let folder = try StoreTestFolder()
         let store = try folder.replica("nairobi-2", office: "KE", role: .office)
