@@ -1,4 +1,3 @@
-import CSHA256
 
 /// SHA-256 of a change's canonical encoding (layout in `schemas/canonical-change.md`).
 public struct ChangeHash: Hashable, Sendable, CustomStringConvertible {
@@ -73,12 +72,7 @@ public struct ChangeHasher {
         buffer.removeAll(keepingCapacity: true)
         CanonicalEncoding.append(author: author, seq: seq, hlc: hlc, record: record, field: field, element: element,
                                  value: value, previousHash: previousHash, to: &buffer)
-        // OpenSSL directly, not swift-crypto's SHA256: its wrapper allocates a context object per
-        // hash, which costs twice the hashing itself at one hash per change (BENCHMARKS.md).
-        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digest) { out in
-            buffer.withUnsafeBytes { accord_sha256($0.baseAddress, $0.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
-        }
+        let digest = SystemSHA256.hash(buffer)
         return withUnsafeBytes(of: digest) { ChangeHash(raw: $0) }
     }
 }

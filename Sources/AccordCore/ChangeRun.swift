@@ -50,26 +50,27 @@ public struct ChangeRun: Sendable, Hashable {
 
     /// The chain hash of each change of this run, in sequence order (the last is the new head).
     public func chainHashes(hasher: inout ChangeHasher) -> [ChangeHash] {
-        var previous = previousHash
         var hashes: [ChangeHash] = []
         hashes.reserveCapacity(entries.count)
-        for (offset, entry) in entries.enumerated() {
-            let hash = hasher.hash(author: author, seq: firstSeq + UInt64(offset), hlc: entry.hlc, record: record, field: entry.field,
-                                   element: entry.element, value: entry.value, previousHash: previous)
-            hashes.append(hash)
-            previous = hash
-        }
+        forEachChainHash(hasher: &hasher) { hashes.append($0) }
         return hashes
     }
 
-    /// The chain hash of the run's last change (nil for an empty run).
+    /// The chain hash of the run's last change (nil for an empty run), without building changes.
     public func lastHash(hasher: inout ChangeHasher) -> ChangeHash? {
+        var last: ChangeHash?
+        forEachChainHash(hasher: &hasher) { last = $0 }
+        return last
+    }
+
+    private func forEachChainHash(hasher: inout ChangeHasher, _ body: (ChangeHash) -> Void) {
         var previous = previousHash
         for (offset, entry) in entries.enumerated() {
-            previous = hasher.hash(author: author, seq: firstSeq + UInt64(offset), hlc: entry.hlc, record: record, field: entry.field,
+            let hash = hasher.hash(author: author, seq: firstSeq + UInt64(offset), hlc: entry.hlc, record: record, field: entry.field,
                                    element: entry.element, value: entry.value, previousHash: previous)
+            body(hash)
+            previous = hash
         }
-        return entries.isEmpty ? nil : previous
     }
 
     /// Applies every entry to `state` (which must be the state of `record`).

@@ -1,5 +1,3 @@
-import CSHA256
-
 /// What a replica's log says about *when* it received each run, folded into one value.
 ///
 /// A run's content is protected by its author's hash chain and signature, but the time this
@@ -38,10 +36,7 @@ public struct ReceiptDigest: Hashable, Sendable, CustomStringConvertible {
         for value in [firstSeq, lastSeq, UInt64(bitPattern: received)] {
             withUnsafeBytes(of: value.bigEndian) { input.append(contentsOf: $0) }
         }
-        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digest) { out in
-            input.withUnsafeBytes { accord_sha256($0.baseAddress, $0.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
-        }
+        let digest = SystemSHA256.hash(input)
         let addend = (UInt64(bigEndian: digest.0), UInt64(bigEndian: digest.1), UInt64(bigEndian: digest.2), UInt64(bigEndian: digest.3))
         var carry: UInt64 = 0
         func addWord(_ a: UInt64, _ b: UInt64) -> UInt64 {

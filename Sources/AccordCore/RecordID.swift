@@ -1,5 +1,3 @@
-import CSHA256
-
 /// The id of a record: `<kind prefix>-<owner>-<token>`, e.g. `alert-KE-3j8f1q0c6w2m9t4b`.
 ///
 /// The owner is part of the id so that authorisation is a pure function of a change: nobody can
@@ -42,11 +40,7 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
         input.append(contentsOf: owner.rawValue.utf8)
         input.append(0x1F)
         input.append(contentsOf: domain.utf8)
-        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digest) { out in
-            input.withUnsafeBytes { accord_sha256($0.baseAddress, $0.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
-        }
-        return withUnsafeBytes(of: &digest) { digest in
+        return withUnsafeBytes(of: SystemSHA256.hash(input)) { digest in
             // The token is the base-32 form of the digest's first 10 bytes: 16 characters, last in the id.
             var raw = rawValue
             return raw.withUTF8 { id in
@@ -66,10 +60,8 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
             input.append(0x1F)
             input.append(contentsOf: part.utf8)
         }
-        // The system SHA-256 (as for chain hashes): every received ALERT domain is re-derived.
-        var digest = [UInt8](repeating: 0, count: 32)
-        accord_sha256(input, input.count, &digest)
-        return RecordID(kind: kind, owner: owner, token: Base32.encode(digest.prefix(10)))
+        let token = withUnsafeBytes(of: SystemSHA256.hash(input)) { Base32.encode(Array($0.prefix(10))[...]) }
+        return RecordID(kind: kind, owner: owner, token: token)
     }
 
     /// A fresh random id for a record created by `accord add`.
