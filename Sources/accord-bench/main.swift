@@ -164,6 +164,50 @@ func insertFloorRows(into pool: DatabasePool, withLog: Bool) throws {
     }
 }
 
+// (0c) A layout to try for (2) and (4) (BENCHMARKS.md), SQLite only: each row carries its
+// record's field stamps (a ~16-byte blob), so that no write needs the log to know a record's
+// state, and the log holds one row per 100 runs (their record ids and bodies, ~95 bytes each)
+// with no record index and no per-run previous hash.
+@MainActor func chunkedFloorDatabase() throws -> DatabasePool {
+    let pool = try DatabasePool(path: freshPath())
+    try pool.write { db in
+        try db.execute(sql: "CREATE TABLE t (id TEXT PRIMARY KEY NOT NULL, a TEXT, b TEXT, c TEXT, d TEXT, e TEXT, f TEXT, stamps BLOB) STRICT, WITHOUT ROWID")
+        try db.execute(sql: "CREATE TABLE seg (replica INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, received INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (replica, first_seq)) STRICT, WITHOUT ROWID")
+    }
+    return pool
+}
+
+func insertChunkedFloorRows(into pool: DatabasePool) throws {
+    try pool.write { db in
+        let statement = try db.makeStatement(sql: "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        let segmentStatement = try db.makeStatement(sql: "INSERT INTO seg VALUES (1, ?, ?, ?, ?)")
+        let handle = statement.sqliteStatement
+        let segmentHandle = segmentStatement.sqliteStatement
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        let stamps = [UInt8](repeating: 5, count: 16)
+        let runsPerSegment = 100
+        let segment = [UInt8](repeating: 7, count: 95 * runsPerSegment)
+        for (index, row) in rows.enumerated() {
+            if index % runsPerSegment == 0 {
+                sqlite3_bind_int64(segmentHandle, 1, Int64(index * 6 + 1))
+                sqlite3_bind_int64(segmentHandle, 2, Int64((index + runsPerSegment) * 6))
+                sqlite3_bind_int64(segmentHandle, 3, 1_700_000_000_000)
+                sqlite3_bind_blob(segmentHandle, 4, segment, Int32(segment.count), transient)
+                guard sqlite3_step(segmentHandle) == SQLITE_DONE else { fatalError("insert failed") }
+                sqlite3_reset(segmentHandle)
+            }
+            sqlite3_bind_text(handle, 1, row.id.rawValue, -1, transient)
+            for (column, write) in row.writes.enumerated() {
+                sqlite3_bind_text(handle, Int32(column + 2), write.value.stringValue ?? "", -1, transient)
+            }
+            sqlite3_bind_blob(handle, 8, stamps, Int32(stamps.count), transient)
+            guard sqlite3_step(handle) == SQLITE_DONE else { fatalError("insert failed") }
+            sqlite3_reset(handle)
+        }
+        withExtendedLifetime((statement, segmentStatement)) {}
+    }
+}
+
 var floorPool: DatabasePool!
 let floor = try measure("floor: raw SQLite insert, \(recordCount) rows × 7 columns",
                         setup: { floorPool = try floorDatabase(withLog: false) }) {
@@ -171,6 +215,9 @@ let floor = try measure("floor: raw SQLite insert, \(recordCount) rows × 7 colu
 }
 _ = try measure("floor: rows + indexed log rows (SQLite only)", setup: { floorPool = try floorDatabase(withLog: true) }) {
     try insertFloorRows(into: floorPool, withLog: true)
+}
+_ = try measure("floor: rows with stamps + a log row per 100 runs (layout to try)", setup: { floorPool = try chunkedFloorDatabase() }) {
+    try insertChunkedFloorRows(into: floorPool)
 }
 
 // (1) Import of a 10,000-row ALERT CSV: parse, validate, normalise, write.
