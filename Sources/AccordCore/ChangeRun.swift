@@ -36,16 +36,12 @@ public struct ChangeRun: Sendable, Hashable {
 
     /// The changes of this run with their chain hashes, and the hash of the last one.
     public func changes(hasher: inout ChangeHasher) -> (changes: [Change], lastHash: ChangeHash?) {
-        var previous = previousHash
-        var result: [Change] = []
-        result.reserveCapacity(entries.count)
-        for (offset, entry) in entries.enumerated() {
-            let change = Change(author: author, seq: firstSeq + UInt64(offset), hlc: entry.hlc, record: record,
-                                field: entry.field, element: entry.element, value: entry.value, previousHash: previous)
-            previous = hasher.hash(change)
-            result.append(change)
+        let hashes = chainHashes(hasher: &hasher)
+        let changes = entries.enumerated().map { offset, entry in
+            Change(author: author, seq: firstSeq + UInt64(offset), hlc: entry.hlc, record: record, field: entry.field,
+                   element: entry.element, value: entry.value, previousHash: offset == 0 ? previousHash : hashes[offset - 1])
         }
-        return (result, previous)
+        return (changes, hashes.last)
     }
 
     /// The chain hash of each change of this run, in sequence order (the last is the new head).

@@ -15,6 +15,8 @@ public struct ReceiptDigest: Hashable, Sendable, CustomStringConvertible {
 
     public init() {}
 
+    private static let tag = Array("accord-receipt-1".utf8)
+
     /// Parses the 64 hex digits `hex` gives.
     public init?(hex: String) {
         guard let bytes = Hex.bytes(hex), bytes.count == 32 else { return nil }
@@ -31,11 +33,12 @@ public struct ReceiptDigest: Hashable, Sendable, CustomStringConvertible {
 
     /// Adds the receipt of one stored run.
     public mutating func add(author: ReplicaID, firstSeq: UInt64, lastSeq: UInt64, received: Int64) {
-        var input: [UInt8] = Array("accord-receipt-1".utf8)
+        // One per stored run, on the write path: built in one allocation of its final size.
+        var input: [UInt8] = []
+        input.reserveCapacity(Self.tag.count + 16 + 24)
+        input.append(contentsOf: Self.tag)
         author.appendDigits(to: &input)
-        for value in [firstSeq, lastSeq, UInt64(bitPattern: received)] {
-            withUnsafeBytes(of: value.bigEndian) { input.append(contentsOf: $0) }
-        }
+        withUnsafeBytes(of: (firstSeq.bigEndian, lastSeq.bigEndian, UInt64(bitPattern: received).bigEndian)) { input.append(contentsOf: $0) }
         let digest = SystemSHA256.hash(input)
         let addend = (UInt64(bigEndian: digest.0), UInt64(bigEndian: digest.1), UInt64(bigEndian: digest.2), UInt64(bigEndian: digest.3))
         var carry: UInt64 = 0

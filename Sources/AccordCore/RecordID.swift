@@ -35,12 +35,7 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// checked without building that id: every received or written ALERT domain is checked so.
     public func isAlert(ofDomain domain: String) -> Bool {
         guard kind == .alertUpload else { return false }
-        var input = Array(RecordKind.alertUpload.rawValue.utf8)
-        input.append(0x1F)
-        input.append(contentsOf: owner.rawValue.utf8)
-        input.append(0x1F)
-        input.append(contentsOf: domain.utf8)
-        return withUnsafeBytes(of: SystemSHA256.hash(input)) { digest in
+        return withUnsafeBytes(of: Self.derivationDigest(kind: kind, owner: owner, key: [domain])) { digest in
             // The token is the base-32 form of the digest's first 10 bytes: 16 characters, last in the id.
             var raw = rawValue
             return raw.withUTF8 { id in
@@ -53,15 +48,22 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// A deterministic id from a natural key, so that the same entry written on two replicas (or
     /// imported twice) is one record. ALERT entries use (contributor, normalised domain).
     public static func derived(kind: RecordKind, owner: OfficeCode, key: [String]) -> RecordID {
-        // kind, then each of owner and the key parts after a 0x1F separator, hashed in one piece
-        // (every received ALERT domain is re-derived, so this is on the merge path).
+        let token = withUnsafeBytes(of: derivationDigest(kind: kind, owner: owner, key: key)) { Base32.encode(Array($0.prefix(10))[...]) }
+        return RecordID(kind: kind, owner: owner, token: token)
+    }
+
+    /// The SHA-256 a derived id's token comes from: the kind, then the owner and each key part
+    /// after a 0x1F separator, hashed in one piece (every received ALERT domain is checked
+    /// against it, so this is on the merge path).
+    private static func derivationDigest(kind: RecordKind, owner: OfficeCode, key: [String]) -> SystemSHA256.Digest {
         var input = Array(kind.rawValue.utf8)
-        for part in [owner.rawValue] + key {
+        input.append(0x1F)
+        input.append(contentsOf: owner.rawValue.utf8)
+        for part in key {
             input.append(0x1F)
             input.append(contentsOf: part.utf8)
         }
-        let token = withUnsafeBytes(of: SystemSHA256.hash(input)) { Base32.encode(Array($0.prefix(10))[...]) }
-        return RecordID(kind: kind, owner: owner, token: token)
+        return SystemSHA256.hash(input)
     }
 
     /// A fresh random id for a record created by `accord add`.

@@ -17,7 +17,7 @@ enum FormatUpgrade {
             guard let author = authors[row[0]] else { continue }  // `verify` names such a run
             receipts.add(author: author, firstSeq: UInt64(row[1] as Int64), lastSeq: UInt64(row[2] as Int64), received: row[3])
         }
-        try db.execute(sql: "INSERT OR REPLACE INTO accord_meta (key, value) VALUES ('receipts', ?)", arguments: [receipts.hex])
+        try receipts.store(in: db)
         try db.execute(sql: "UPDATE accord_meta SET value = '3' WHERE key = 'format'")
     }
 }

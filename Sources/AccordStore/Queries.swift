@@ -243,8 +243,7 @@ struct ReadContext {
 
     func state(of id: RecordID, receivedUpTo instant: UInt64?) throws -> RecordState {
         var state = RecordState(id: id)
-        var rows = try RawStatement(db, sql: "SELECT replica, first_seq, hlc, body FROM accord_change WHERE record = ?"
-                                        + (instant == nil ? "" : " AND received <= ?"))
+        var rows = try RawStatement(db, sql: Self.runsOfRecordSQL + (instant == nil ? "" : " AND received <= ?"))
         defer { rows.reset() }
         rows.bind(id.rawValue)
         if let instant { rows.bind(Int64(instant)) }
@@ -252,9 +251,17 @@ struct ReadContext {
         return state
     }
 
-    /// Applies the run in the current row (replica, first_seq, hlc, body, …) to `state`.
     private func apply(_ rows: RawStatement, to state: inout RecordState) throws {
-        guard let author = byIndex[rows.int64(at: 0)]?.id else {
+        try Self.applyRun(in: rows, author: { byIndex[$0]?.id }, to: &state)
+    }
+
+    /// The query of a record's stored runs, in the columns `applyRun` reads.
+    static let runsOfRecordSQL = "SELECT replica, first_seq, hlc, body FROM accord_change WHERE record = ?"
+
+    /// Applies the run in the current row (replica, first_seq, hlc, body, …) to `state`: the one
+    /// replay of a stored run, for reads and for a write's loading of a record alike.
+    static func applyRun(in rows: RawStatement, author: (Int64) -> ReplicaID?, to state: inout RecordState) throws {
+        guard let author = author(rows.int64(at: 0)) else {
             throw DatabaseError(message: "change log names unknown replica index \(rows.int64(at: 0))")
         }
         var reader = ByteReader(rows.blob(at: 3))

@@ -55,7 +55,7 @@ public final class ReplicaStore: Sendable {
             let facts = [
                 "format": String(ReplicaSQL.formatVersion), "replica_id": identity.id.rawValue,
                 "office": identity.office.rawValue, "role": identity.role.rawValue, "name": identity.name, "hlc": "0",
-                "receipts": ReceiptDigest().hex,
+                ReceiptDigest.metaKey: ReceiptDigest().hex,
             ]
             for (key, value) in facts {
                 try db.execute(sql: "INSERT INTO accord_meta (key, value) VALUES (?, ?)", arguments: [key, value])
@@ -82,8 +82,11 @@ public final class ReplicaStore: Sendable {
             throw StoreError.notAReplica(path: path)
         }
         guard let format = meta["format"].flatMap(Int.init) else { throw StoreError.notAReplica(path: path) }
-        if format == 2 { try pool.write(FormatUpgrade.fromFormat2) }
-        guard format == ReplicaSQL.formatVersion || format == 2 else { throw StoreError.unsupportedFormat(path: path, found: format) }
+        switch format {
+        case ReplicaSQL.formatVersion: break
+        case 2: try pool.write(FormatUpgrade.fromFormat2)
+        default: throw StoreError.unsupportedFormat(path: path, found: format)
+        }
         guard let id = meta["replica_id"].flatMap(ReplicaID.init), let office = meta["office"].flatMap(OfficeCode.init),
               let role = meta["role"].flatMap(ReplicaRole.init), let name = meta["name"] else {
             throw StoreError.notAReplica(path: path)

@@ -157,14 +157,12 @@ extension ReplicaStore {
         while let row = try rows.next() {
             let index: Int64 = row[0]
             let firstSeq = UInt64(row[1] as Int64)
-            if let author = context.byIndex[index]?.id {
-                receipts.add(author: author, firstSeq: firstSeq, lastSeq: UInt64(row[7] as Int64), received: row[6])
-            }
             guard let replica = context.byIndex[index] else {
                 add(VerificationProblem(rule: "unknown-author", replica: nil, seq: firstSeq, record: row[4],
                                         message: "the log names replica index \(index), which is not in accord_replica"))
                 continue
             }
+            receipts.add(author: replica.id, firstSeq: firstSeq, lastSeq: UInt64(row[7] as Int64), received: row[6])
             if current?.index != index {
                 closeChain()
                 current = replica
@@ -218,7 +216,7 @@ extension ReplicaStore {
             changeCount += run.entries.count
         }
         closeChain()
-        let stored = try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'receipts'")
+        let stored = try ReceiptDigest.storedText(in: db)
         if stored.flatMap(ReceiptDigest.init(hex:)) != receipts {
             add(VerificationProblem(rule: "receipt-mismatch", replica: nil, seq: nil, record: nil,
                                     message: "the runs of the log and the times they were received do not add up to the receipt digest in accord_meta (\(stored?.prefix(16) ?? "none")…, the log gives \(receipts.hex.prefix(16))…): a received time was altered, or a run added or removed behind Accord's back, so --as-of answers cannot be trusted"))

@@ -48,9 +48,9 @@ final class WriteContext {
             INSERT INTO accord_change (replica, first_seq, last_seq, record, hlc, received, prev_hash, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        runsOfRecord = try RawStatement(db, sql: "SELECT replica, first_seq, hlc, body FROM accord_change WHERE record = ?")
+        runsOfRecord = try RawStatement(db, sql: ReadContext.runsOfRecordSQL)
         logWasEmpty = try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM accord_change)")!
-        let stored = try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'receipts'")
+        let stored = try ReceiptDigest.storedText(in: db)
         guard let digest = stored.flatMap(ReceiptDigest.init(hex:)) else {
             throw DatabaseError(message: "accord_meta holds no valid receipt digest (\(stored ?? "none"))")
         }
@@ -83,12 +83,7 @@ final class WriteContext {
         runsOfRecord.bind(id.rawValue)
         defer { runsOfRecord.reset() }
         while try runsOfRecord.next() {
-            guard let author = replicasByIndex[runsOfRecord.int64(at: 0)] else {
-                throw DatabaseError(message: "change log names unknown replica index \(runsOfRecord.int64(at: 0))")
-            }
-            var reader = ByteReader(runsOfRecord.blob(at: 3))
-            try RunBodyCodec.apply(&reader, author: author, firstSeq: UInt64(runsOfRecord.int64(at: 1)),
-                                   baseHLC: HLC(rawValue: UInt64(runsOfRecord.int64(at: 2))), to: &state)
+            try ReadContext.applyRun(in: runsOfRecord, author: { replicasByIndex[$0] }, to: &state)
         }
     }
 
@@ -180,7 +175,7 @@ final class WriteContext {
                            arguments: [Int64(replica.headSeq), replica.headHash.map { Data($0.bytes) }, replica.index])
         }
         if receipts != receiptsAtStart {
-            try db.execute(sql: "UPDATE accord_meta SET value = ? WHERE key = 'receipts'", arguments: [receipts.hex])
+            try receipts.store(in: db)
         }
         dirty.removeAll()
         changedReplicas.removeAll()
