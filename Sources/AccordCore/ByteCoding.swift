@@ -30,6 +30,8 @@ public struct ByteWriter: Sendable {
 
     public mutating func raw(_ data: [UInt8]) { bytes.append(contentsOf: data) }
 
+    public mutating func uint64(_ value: UInt64) { withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) } }
+
     public mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
 }
 
@@ -84,6 +86,12 @@ public struct ByteReader {
         guard let text = String(validating: bytes[offset..<end], as: UTF8.self) else { throw failure("string is not valid UTF-8") }
         offset = end
         return text
+    }
+
+    public mutating func uint64() throws(DecodingFailure) -> UInt64 {
+        guard bytes.count - offset >= 8 else { throw failure("unexpected end") }
+        defer { offset += 8 }
+        return bytes[offset..<offset + 8].reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     public mutating func raw(_ count: Int) throws(DecodingFailure) -> [UInt8] {

@@ -22,9 +22,9 @@ public struct RecordState: Sendable, Equatable {
 
     public let id: RecordID
     /// By schema position; empty until a field of the schema is written.
-    private var slots: [Slot] = []
+    private(set) var slots: [Slot] = []
     /// The hidden `_deleted` flag.
-    private var deletion: Stamped<FieldValue>?
+    private(set) var deletion: Stamped<FieldValue>?
     /// Scalar fields unknown to this version, kept so that they are shown and relayed.
     public private(set) var unknownScalars: [String: Stamped<FieldValue>] = [:]
     /// Set fields unknown to this version: each element's flag.

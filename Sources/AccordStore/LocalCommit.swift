@@ -83,6 +83,7 @@ extension ReplicaStore {
         try pool.write { db in
             let wall = clock()
             let context = try WriteContext(db, received: wall)
+            defer { context.close() }
             var transaction = LocalTransaction(context: context, identity: identity, clock: try Self.loadClock(db), wallMillis: wall,
                                                signingKey: signingKey, keyPath: ReplicaKeyFile.path(forDatabase: path))
             let result = try body(&transaction)

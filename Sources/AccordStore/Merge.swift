@@ -87,6 +87,7 @@ extension ReplicaStore {
     public func merge(_ batch: ChangeBatch, options: MergeOptions = MergeOptions()) throws -> MergeReport {
         try pool.write { db in
             let context = try WriteContext(db, received: clock())
+            defer { context.close() }
             var merger = BatchMerger(context: context, identity: identity, options: options, clockState: try Self.loadClock(db),
                                      signatures: batch.signatures)
             var byAuthor: [ReplicaID: [ChangeRun]] = [:]

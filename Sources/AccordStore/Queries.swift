@@ -76,10 +76,14 @@ extension ReplicaStore {
         }
     }
 
-    /// A live (or, if asked, deleted) record as it stands now.
+    /// A live (or, if asked, deleted) record as it stands now, from its row.
     public func record(_ id: RecordID) throws -> RecordState? {
         try pool.read { db in
-            let state = try ReadContext(db).state(of: id, receivedUpTo: nil)
+            var rows = try RawStatement(db, sql: RecordRow.stateSQL(id.kind))
+            defer { rows.reset() }
+            rows.bind(id.rawValue)
+            guard try rows.next() else { return nil }
+            let state = try RecordRow.state(in: rows, id: id)
             return state.exists ? state : nil
         }
     }
@@ -167,17 +171,20 @@ extension ReplicaStore {
 
     /// Recreates every collection table from the change log, in one transaction.
     public func rebuild() throws {
-        try pool.write { db in
-            let context = try ReadContext(db)
-            for kind in RecordKind.allCases { try db.execute(sql: "DELETE FROM \(kind.rawValue)") }
-            var upserts: [RecordKind: RawStatement] = [:]
-            try ReadContext.mapped(db) {
-                try context.forEachRecord { state in
-                    var upsert = try upserts.removeValue(forKey: state.id.kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(state.id.kind))
-                    RecordRow.forEachValue(of: state) { upsert.bind($0) }
-                    try upsert.execute()
-                    upserts[state.id.kind] = upsert
-                }
+        try pool.write(Self.rebuildTables)
+    }
+
+    static func rebuildTables(_ db: Database) throws {
+        let context = try ReadContext(db)
+        for kind in RecordKind.allCases { try db.execute(sql: "DELETE FROM \(kind.rawValue)") }
+        var upserts: [RecordKind: RawStatement] = [:]
+        var stamps = ByteWriter()
+        try ReadContext.mapped(db) {
+            try context.forEachRecord { state in
+                var upsert = try upserts.removeValue(forKey: state.id.kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(state.id.kind))
+                RecordRow.bind(state, into: &upsert, stamps: &stamps)
+                try upsert.execute()
+                upserts[state.id.kind] = upsert
             }
         }
     }
@@ -216,7 +223,8 @@ struct ReadContext {
     /// Replays the log record by record, in record id order, handing each record's merged state
     /// to `body`: what `rebuild` writes, `verify` compares with the tables and `list --as-of`
     /// prints. Only records of `kind` if given, only runs received by `instant` if given. The
-    /// log is read through its record index, so one record is in memory at a time.
+    /// log's runs are sorted by record (SQLite's sorter: the log has no record index, which every
+    /// write would pay for), so one record is in memory at a time.
     func forEachRecord(of kind: RecordKind? = nil, receivedUpTo instant: UInt64? = nil, _ body: (RecordState) throws -> Void) throws {
         var conditions: [String] = []
         // Ids start with the kind's prefix and a "-"; "." is the byte after "-".

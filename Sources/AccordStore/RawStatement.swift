@@ -42,6 +42,14 @@ struct RawStatement {
         }
     }
 
+    /// Binds part of a buffer as a blob.
+    mutating func bind(_ bytes: ArraySlice<UInt8>) {
+        position += 1
+        bytes.withUnsafeBytes { raw in
+            _ = sqlite3_bind_blob(handle, position, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), RawStatement.transient)
+        }
+    }
+
     /// Binds the 32 bytes of a hash (NULL for nil) without building an array.
     mutating func bind(_ hash: ChangeHash?) {
         position += 1
@@ -54,6 +62,7 @@ struct RawStatement {
         case .null: bind(nil as Int64?)
         case .int(let number): bind(number)
         case .text(let text): bind(text)
+        case .blob(let bytes): bind(bytes)
         }
     }
 
@@ -96,12 +105,13 @@ struct RawStatement {
         return count == bytes.count && bytes.withUnsafeBufferPointer { count == 0 || memcmp($0.baseAddress!, pointer, count) == 0 }
     }
 
-    /// A collection column as stored; nil for a type Accord never stores (REAL, BLOB).
+    /// A collection column as stored; nil for a type Accord never stores (REAL).
     func column(at column: Int32) -> FieldValueColumn? {
         switch sqlite3_column_type(handle, column) {
         case SQLITE_NULL: .null
         case SQLITE_INTEGER: .int(int64(at: column))
         case SQLITE_TEXT: .text(text(at: column))
+        case SQLITE_BLOB: .blob(blob(at: column))
         default: nil
         }
     }
@@ -131,12 +141,14 @@ enum FieldValueColumn: Equatable, CustomStringConvertible {
     case null
     case int(Int64)
     case text(String)
+    case blob([UInt8])
 
     var description: String {
         switch self {
         case .null: "NULL"
         case .int(let number): String(number)
         case .text(let text): "'\(text)'"
+        case .blob(let bytes): "x'\(Hex.string(bytes))'"
         }
     }
 }

@@ -3,15 +3,46 @@ import GRDB
 
 /// Converts between a merged `RecordState` and its row in a collection table.
 enum RecordRow {
-    /// Column values in the order of `ReplicaSQL.columns(of:)`.
+    /// Column values in the order of `ReplicaSQL.storedColumns(of:)`.
     static func values(of state: RecordState) -> [FieldValueColumn] {
         var values: [FieldValueColumn] = []
         forEachValue(of: state) { values.append($0) }
+        var stamps = ByteWriter()
+        RecordStamps.encode(state, into: &stamps)
+        values.append(.blob(stamps.bytes))
         return values
     }
 
-    /// Hands each column value to `body`, in the order of `ReplicaSQL.columns(of:)`: the write
-    /// path binds them straight into the upsert.
+    /// Binds the whole row of `state` into `upsertSQL`; `stamps` is scratch space, reused from row to row.
+    static func bind(_ state: RecordState, into upsert: inout RawStatement, stamps: inout ByteWriter) {
+        forEachValue(of: state) { upsert.bind($0) }
+        stamps.removeAll()
+        RecordStamps.encode(state, into: &stamps)
+        upsert.bind(stamps.bytes)
+    }
+
+    /// The query of a record's state as its row holds it, read by `state(in:id:)`.
+    static func stateSQL(_ kind: RecordKind) -> String {
+        "SELECT \(ReplicaSQL.stampsColumn), " + RecordSchema.of(kind).fields.map(\.name).joined(separator: ", ") + " FROM \(kind.rawValue) WHERE id = ?"
+    }
+
+    /// The record's state from the current row of `stateSQL`: its stamps, with the values of
+    /// its scalar fields from their columns.
+    static func state(in rows: RawStatement, id: RecordID) throws -> RecordState {
+        do {
+            return try RecordStamps.decode(rows.blob(at: 0), id: id) { position in
+                switch rows.column(at: Int32(position + 1)) {
+                case .int(let number): .int(number)
+                case .text(let text): .string(text)
+                default: .null
+                }
+            }
+        } catch {
+            throw DatabaseError(message: "\(id.kind.rawValue).\(ReplicaSQL.stampsColumn) of \(id) cannot be read (\(error)): run `accord verify`, then `accord rebuild`")
+        }
+    }
+
+    /// Hands each user-facing column value to `body`, in the order of `ReplicaSQL.columns(of:)`.
     static func forEachValue(of state: RecordState, _ body: (FieldValueColumn) -> Void) {
         let kind = state.id.kind
         body(.text(state.id.rawValue))
@@ -42,7 +73,7 @@ enum RecordRow {
     }
 
     static func upsertSQL(_ kind: RecordKind) -> String {
-        let columns = ReplicaSQL.columns(of: kind)
+        let columns = ReplicaSQL.storedColumns(of: kind)
         return "INSERT OR REPLACE INTO \(kind.rawValue) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
     }
 

@@ -5,7 +5,7 @@ import AccordCore
 /// this text (`accord schema sql` prints it).
 public enum ReplicaSQL {
     /// Bumped when the layout changes; stored in `accord_meta` under `format`.
-    public static let formatVersion = 3
+    public static let formatVersion = 4
 
     public static var statements: [String] {
         [
@@ -37,7 +37,9 @@ public enum ReplicaSQL {
             -- The append-only change log, the source of truth. One row holds a run of consecutive
             -- changes (first_seq..last_seq) by one replica to one record; body is their compact
             -- encoding (schemas/storage-encoding.md). received: this replica's wall clock (ms) when
-            -- the run was stored, which is what --as-of replays against.
+            -- the run was stored, which is what --as-of replays against. There is no index by
+            -- record: writes read a record's state from its row (accord_stamps), and only audits
+            -- (history, --as-of) look a record up in the log.
             CREATE TABLE accord_change (
               replica INTEGER NOT NULL,
               first_seq INTEGER NOT NULL,
@@ -50,7 +52,6 @@ public enum ReplicaSQL {
               PRIMARY KEY (replica, first_seq)
             ) STRICT, WITHOUT ROWID
             """,
-            "CREATE INDEX accord_change_by_record ON accord_change(record)",
             """
             -- Ed25519 signatures of replicas over their own hash chains: the author's signature of
             -- "my change seq has chain hash H" (schemas/canonical-change.md). Every commit signs
@@ -73,6 +74,12 @@ public enum ReplicaSQL {
             + statements.map { $0 + ";\n" }.joined(separator: "\n")
     }
 
+    /// Every column of a collection table, in order: the user-facing ones, then `accord_stamps`.
+    public static func storedColumns(of kind: RecordKind) -> [String] { columns(of: kind) + [stampsColumn] }
+
+    /// The merge state of the record that the other columns do not show (`RecordStamps`).
+    public static let stampsColumn = "accord_stamps"
+
     /// The user-facing columns of a collection table, in order.
     public static func columns(of kind: RecordKind) -> [String] {
         ["id", "owner"] + (kind == .alertUpload ? ["contributor"] : []) + ["deleted"]
@@ -94,9 +101,11 @@ public enum ReplicaSQL {
             }
         }
         lines.append("  extra TEXT")
+        lines.append("  \(stampsColumn) BLOB NOT NULL")
         return """
             -- \(kind.rawValue) records as merged (sets as JSON arrays; extra: fields from newer versions, as JSON).
             -- Deleted records stay with deleted = 1 so that a restore brings their values back.
+            -- \(stampsColumn): each field's winning stamp, the sets' removed elements (RecordStamps).
             CREATE TABLE \(kind.rawValue) (
             \(lines.joined(separator: ",\n"))
             ) STRICT, WITHOUT ROWID

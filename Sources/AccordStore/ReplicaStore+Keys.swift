@@ -10,6 +10,7 @@ extension ReplicaStore {
     public func pin(_ replica: ReplicaID, author: Author?, name: String?, publicKey: ReplicaPublicKey) throws {
         try pool.write { db in
             let context = try WriteContext(db, received: clock())
+            defer { context.close() }
             let known = try context.register(replica, author: author, name: name)
             if let existing = known.publicKey, existing != publicKey {
                 throw StoreError.refused(Refusal(rule: "key-conflict",

@@ -8,7 +8,7 @@ extension ReplicaStore {
     static func verifyTables(_ db: Database, context: ReadContext, problems: inout ProblemList) throws -> Int {
         var recordCount = 0
         for kind in RecordKind.allCases {
-            let columns = ReplicaSQL.columns(of: kind)
+            let columns = ReplicaSQL.storedColumns(of: kind)
             var rows = try RawStatement(db, sql: "SELECT \(columns.joined(separator: ", ")) FROM \(kind.rawValue) ORDER BY id")
             defer { rows.reset() }
             var hasRow = try rows.next()

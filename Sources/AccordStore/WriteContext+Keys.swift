@@ -11,13 +11,6 @@ extension WriteContext {
         replicas[id] = known
         try db.execute(sql: "UPDATE accord_replica SET public_key = ? WHERE idx = ?", arguments: [Data(key.bytes), known.index])
     }
-
-    /// Stores a signature (already verified, or just made) beside the changes it covers.
-    func store(_ signature: CommitSignature) throws {
-        guard let known = replicas[signature.author] else { return }
-        try db.execute(sql: "INSERT OR IGNORE INTO accord_signature (replica, seq, signature) VALUES (?, ?, ?)",
-                       arguments: [known.index, Int64(signature.seq), Data(signature.bytes)])
-    }
 }
 
 extension WriteContext {

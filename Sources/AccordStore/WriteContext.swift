@@ -15,25 +15,29 @@ struct KnownReplica {
 }
 
 /// The state of one write transaction: the replicas table, the records touched so far (loaded
-/// once from the log, then kept in memory), and prepared statements. Local commits and remote
-/// merges both append runs through it, so there is one write path to make fast and correct.
+/// once from the log, then kept in memory), and the inserts waiting for SQLite. Local commits
+/// and remote merges both append runs through it, so there is one write path to make fast and
+/// correct.
+///
+/// Inserts go through an `InsertPipeline`, which runs them on a second thread in a large
+/// transaction; every other use of the connection goes through `db`, which first waits for
+/// them, so that the two threads never use the connection at once.
 final class WriteContext {
-    let db: Database
+    private let connection: Database
     let received: Int64
     var replicas: [ReplicaID: KnownReplica] = [:]
     var replicasByIndex: [Int64: ReplicaID] = [:]
     /// The records touched so far: `slots` finds a record's place in `states` with one hash of
-    /// its id, and `written` marks those whose collection row `finish` must write.
+    /// its id, and `rows` tracks whether its collection row is written.
     private var slots: [RecordID: Int] = [:]
     private var states: [RecordState] = []
-    private var written: [Bool] = []
-    /// Slots in `states` in the order they were first written (rows are written in that order).
-    private var dirty: [Int] = []
+    private var rows: [RowProgress] = []
+    /// Slots whose row was queued before their last change: `finish` queues them again.
+    private var stale: [Int] = []
     private var changedReplicas: Set<ReplicaID> = []
-    private var insertRun: RawStatement
-    private var runsOfRecord: RawStatement
-    private var upserts: [RecordKind: RawStatement] = [:]
-    private var body = ByteWriter(capacity: 512)
+    /// Per kind, the query of a record's state from its row (`RecordRow.stateSQL`).
+    private var rowStates: [RecordKind: RawStatement] = [:]
+    private let pipeline: InsertPipeline
     /// The log held nothing when this transaction began (a first import, a first sync): then
     /// every record's history is what this transaction wrote, and none needs looking up.
     private let logWasEmpty: Bool
@@ -41,14 +45,27 @@ final class WriteContext {
     private var receipts: ReceiptDigest
     private let receiptsAtStart: ReceiptDigest
 
+    private enum RowProgress {
+        case unwritten
+        /// Queued with the record as it is now.
+        case queued
+        /// Queued, then changed again.
+        case stale
+    }
+
+    /// The connection, once every queued insert is done: SQL run through it sees them, and the
+    /// insert thread is not using it.
+    var db: Database {
+        get throws {
+            try pipeline.flush()
+            return connection
+        }
+    }
+
     init(_ db: Database, received: UInt64) throws {
-        self.db = db
+        connection = db
         self.received = Int64(received)
-        insertRun = try RawStatement(db, sql: """
-            INSERT INTO accord_change (replica, first_seq, last_seq, record, hlc, received, prev_hash, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        runsOfRecord = try RawStatement(db, sql: ReadContext.runsOfRecordSQL)
+        pipeline = InsertPipeline(execute: try LogInserter(db, received: Int64(received)).insert)
         logWasEmpty = try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM accord_change)")!
         let stored = try ReceiptDigest.storedText(in: db)
         guard let digest = stored.flatMap(ReceiptDigest.init(hex:)) else {
@@ -63,28 +80,34 @@ final class WriteContext {
         }
     }
 
+    /// Stops the insert thread without waiting for what it has queued. Every transaction that
+    /// made a context calls it before it ends, committed (after `finish`) or rolled back.
+    func close() { pipeline.close() }
+
     /// The merged state of a record (empty if it has no changes yet).
     func state(of id: RecordID) throws -> RecordState { states[try slot(of: id)] }
 
-    /// The record's place in `states`, loading its state from the log on first use.
+    /// The record's place in `states`, loading its state from its row on first use.
     private func slot(of id: RecordID) throws -> Int {
         if let slot = slots[id] { return slot }
-        var state = RecordState(id: id)
-        if !logWasEmpty { try replayStoredRuns(of: id, into: &state) }
+        let state = logWasEmpty ? RecordState(id: id) : try storedState(of: id)
         slots[id] = states.count
         states.append(state)
-        written.append(false)
+        rows.append(.unwritten)
         return states.count - 1
     }
 
-    /// Applies the record's runs already in the log. Read through the raw statement: every
-    /// record a commit or merge touches is looked up once, most of them new.
-    private func replayStoredRuns(of id: RecordID, into state: inout RecordState) throws {
-        runsOfRecord.bind(id.rawValue)
-        defer { runsOfRecord.reset() }
-        while try runsOfRecord.next() {
-            try ReadContext.applyRun(in: runsOfRecord, author: { replicasByIndex[$0] }, to: &state)
+    /// The record as its row holds it (empty if it has none). Read through the raw statement:
+    /// every record a commit or merge touches is looked up once, most of them new.
+    private func storedState(of id: RecordID) throws -> RecordState {
+        try pipeline.flush()
+        var rows = try rowStates.removeValue(forKey: id.kind) ?? RawStatement(connection, sql: RecordRow.stateSQL(id.kind))
+        defer {
+            rows.reset()
+            rowStates[id.kind] = rows
         }
+        rows.bind(id.rawValue)
+        return try rows.next() ? RecordRow.state(in: rows, id: id) : RecordState(id: id)
     }
 
     /// The chain hash of `author`'s change `seq` as stored here, or nil if it is not held.
@@ -122,7 +145,7 @@ final class WriteContext {
         }
         try db.execute(sql: "INSERT INTO accord_replica (id, office, role, name) VALUES (?, ?, ?, ?)",
                        arguments: [id.rawValue, author?.office.rawValue, author?.role.rawValue, name])
-        let known = KnownReplica(index: db.lastInsertedRowID, id: id, author: author, name: name, headSeq: 0, headHash: nil, publicKey: nil)
+        let known = KnownReplica(index: try db.lastInsertedRowID, id: id, author: author, name: name, headSeq: 0, headHash: nil, publicKey: nil)
         replicas[id] = known
         replicasByIndex[known.index] = id
         return known
@@ -134,41 +157,49 @@ final class WriteContext {
         guard var author = replicas[run.author], let first = run.entries.first else { return }
         // Load the record's state before the run joins the log, or it would be read back and applied twice.
         let slot = try slot(of: run.record)
-        body.removeAll()
-        RunBodyCodec.encode(run.entries, kind: run.record.kind, baseHLC: first.hlc, into: &body)
-        insertRun.bind(Int64(author.index))
-        insertRun.bind(Int64(run.firstSeq))
-        insertRun.bind(Int64(run.lastSeq))
-        insertRun.bind(run.record.rawValue)
-        insertRun.bind(Int64(first.hlc.rawValue))
-        insertRun.bind(received)
-        insertRun.bind(run.previousHash)
-        insertRun.bind(body.bytes)
-        try insertRun.execute()
+        RunBodyCodec.encode(run.entries, kind: run.record.kind, baseHLC: first.hlc, into: &pipeline.current.bodies)
+        pipeline.current.runs.append(InsertBatch.Run(
+            replica: author.index, firstSeq: Int64(run.firstSeq), lastSeq: Int64(run.lastSeq), record: run.record,
+            hlc: Int64(first.hlc.rawValue), previousHash: run.previousHash, bodyEnd: pipeline.current.bodies.bytes.count))
         receipts.add(author: run.author, firstSeq: run.firstSeq, lastSeq: run.lastSeq, received: received)
 
         run.apply(to: &states[slot])
-        if !written[slot] {
-            written[slot] = true
-            dirty.append(slot)
+        // The row is queued at once, so that it is written while this thread goes on; a record
+        // changed again is queued once more by `finish`.
+        switch rows[slot] {
+        case .unwritten:
+            pipeline.current.rows.append(states[slot])
+            rows[slot] = .queued
+        case .queued:
+            rows[slot] = .stale
+            stale.append(slot)
+        case .stale:
+            break
         }
         author.headSeq = run.lastSeq
         author.headHash = lastHash
         replicas[run.author] = author
         changedReplicas.insert(run.author)
+        try pipeline.submitIfFull()
     }
 
-    /// Writes the rows of every record touched and the new replica heads.
+    /// Queues a signature (already verified, or just made) to be stored beside the changes it covers.
+    func store(_ signature: CommitSignature) throws {
+        guard let known = replicas[signature.author] else { return }
+        pipeline.current.signatures.append(InsertBatch.Signature(replica: known.index, seq: Int64(signature.seq), bytes: signature.bytes))
+        try pipeline.submitIfFull()
+    }
+
+    /// Writes the rows of every record touched, the new replica heads and the receipt digest,
+    /// once every queued insert is done.
     func finish() throws {
-        for slot in dirty {
-            let kind = states[slot].id.kind
-            // Taken out of the dictionary for the row: one lookup instead of one per column.
-            var upsert = try upserts.removeValue(forKey: kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(kind))
-            RecordRow.forEachValue(of: states[slot]) { upsert.bind($0) }
-            try upsert.execute()
-            upserts[kind] = upsert
-            written[slot] = false
+        for slot in stale {
+            pipeline.current.rows.append(states[slot])
+            rows[slot] = .queued
         }
+        stale.removeAll()
+        let db = try db
+        pipeline.close()
         for id in changedReplicas.sorted() {
             guard let replica = replicas[id] else { continue }
             try db.execute(sql: "UPDATE accord_replica SET head_seq = ?, head_hash = ? WHERE idx = ?",
@@ -177,8 +208,57 @@ final class WriteContext {
         if receipts != receiptsAtStart {
             try receipts.store(in: db)
         }
-        dirty.removeAll()
         changedReplicas.removeAll()
+    }
+}
+
+/// The SQL of an `InsertBatch`: the statements a write transaction's inserts use, owned by
+/// whichever thread holds the connection (see `InsertPipeline`).
+private final class LogInserter {
+    private var insertRun: RawStatement
+    private var insertSignature: RawStatement
+    private var upserts: [RecordKind: RawStatement] = [:]
+    private var stamps = ByteWriter(capacity: 256)
+    private let received: Int64
+
+    init(_ db: Database, received: Int64) throws {
+        self.received = received
+        insertRun = try RawStatement(db, sql: """
+            INSERT INTO accord_change (replica, first_seq, last_seq, record, hlc, received, prev_hash, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertSignature = try RawStatement(db, sql: "INSERT OR IGNORE INTO accord_signature (replica, seq, signature) VALUES (?, ?, ?)")
+        for kind in RecordKind.allCases { upserts[kind] = try RawStatement(db, sql: RecordRow.upsertSQL(kind)) }
+    }
+
+    func insert(_ batch: inout InsertBatch) throws {
+        var bodyStart = 0
+        for run in batch.runs {
+            insertRun.bind(run.replica)
+            insertRun.bind(run.firstSeq)
+            insertRun.bind(run.lastSeq)
+            insertRun.bind(run.record.rawValue)
+            insertRun.bind(run.hlc)
+            insertRun.bind(received)
+            insertRun.bind(run.previousHash)
+            insertRun.bind(batch.bodies.bytes[bodyStart..<run.bodyEnd])
+            try insertRun.execute()
+            bodyStart = run.bodyEnd
+        }
+        for state in batch.rows {
+            let kind = state.id.kind
+            // Taken out of the dictionary for the row: one lookup instead of one per column.
+            var upsert = upserts.removeValue(forKey: kind)!
+            RecordRow.bind(state, into: &upsert, stamps: &stamps)
+            defer { upserts[kind] = upsert }
+            try upsert.execute()
+        }
+        for signature in batch.signatures {
+            insertSignature.bind(signature.replica)
+            insertSignature.bind(signature.seq)
+            insertSignature.bind(signature.bytes)
+            try insertSignature.execute()
+        }
     }
 }
 

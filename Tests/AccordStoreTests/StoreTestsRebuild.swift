@@ -46,7 +46,7 @@ struct StoreTestsRebuild {
         try outside.write { db in
             try db.execute(sql: "UPDATE activity SET title = 'tampered', participant_count = 999 WHERE id IN (SELECT id FROM activity ORDER BY id LIMIT 3)")
             try db.execute(sql: "DELETE FROM training_variant WHERE id IN (SELECT id FROM training_variant ORDER BY id LIMIT 2)")
-            try db.execute(sql: "INSERT INTO alert_upload (id, owner, contributor, domain) VALUES ('alert-KE-zzz', 'KE', 'KE', 'ghost.example')")
+            try db.execute(sql: "INSERT INTO alert_upload (id, owner, contributor, domain, accord_stamps) VALUES ('alert-KE-zzz', 'KE', 'KE', 'ghost.example', x'01')")
         }
         try outside.close()
         #expect(try hub.dump() != expected)

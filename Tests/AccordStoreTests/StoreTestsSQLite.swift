@@ -54,7 +54,7 @@ struct StoreTestsSQLite {
         #expect(Set(expected.keys).isSuperset(of: ["activity", "training_variant", "alert_upload", "accord_change", "accord_replica", "accord_meta"]))
         #expect(try store.read(layout) == expected)
         for kind in RecordKind.allCases {
-            #expect(try store.read { db in try db.columns(in: kind.rawValue).map(\.name) } == ReplicaSQL.columns(of: kind))
+            #expect(try store.read { db in try db.columns(in: kind.rawValue).map(\.name) } == ReplicaSQL.storedColumns(of: kind))
         }
     }
 
@@ -113,24 +113,63 @@ struct StoreTestsSQLite {
         #expect(error?.description.contains("accord init") == true)
     }
 
-    /// A format-2 file (before the receipt digest) opens as format 3 with the digest computed
-    /// from its log, and verifies.
-    @Test func aFormat2ReplicaIsUpgradedOnOpen() throws {
-        let folder = try StoreTestFolder()
+    /// Turns a replica file back into format 3 as Accord wrote it: a record index on the log and
+    /// no stamps in the collection tables.
+    private static func downgradeToFormat3(_ db: Database) throws {
+        try db.execute(sql: "CREATE INDEX accord_change_by_record ON accord_change(record)")
+        for kind in RecordKind.allCases { try db.execute(sql: "ALTER TABLE \(kind.rawValue) DROP COLUMN accord_stamps") }
+        try db.execute(sql: "UPDATE accord_meta SET value = '3' WHERE key = 'format'")
+    }
+
+    /// A replica with records of every kind, a removed set element and a deleted record: what
+    /// the stamps an upgrade computes must capture.
+    private static func replicaToUpgrade(_ folder: StoreTestFolder) throws -> ReplicaStore {
         let store = try folder.replica("nairobi", office: "KE")
         for domain in ["one.example", "two.example"] {
             try store.write(RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: domain), [FieldWrite(field: "domain", value: .string(domain))])
         }
+        try store.write(RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: "two.example"), [FieldWrite(field: "_deleted", value: .bool(true))])
+        let activity = RecordID.random(kind: .activity, owner: OfficeCode("KE")!)
+        try store.write(activity, [FieldWrite(field: "title", value: .string("Customs training")),
+                                   FieldWrite(field: "participating_countries", element: "KE", value: .bool(true)),
+                                   FieldWrite(field: "participating_countries", element: "UG", value: .bool(true))])
+        try store.write(activity, [FieldWrite(field: "participating_countries", element: "UG", value: .bool(false))])
+        return store
+    }
+
+    /// A format-3 file (before stamps in the rows) opens as format 4: the record index is gone,
+    /// every row has the stamps a fresh replica would have, and it verifies.
+    @Test func aFormat3ReplicaIsUpgradedOnOpen() throws {
+        let folder = try StoreTestFolder()
+        let store = try Self.replicaToUpgrade(folder)
+        let tables = try store.dump()
+        try store.close()
+        let raw = try DatabaseQueue(path: folder.path("nairobi.accord"))
+        try raw.write(Self.downgradeToFormat3)
+        try raw.close()
+        let upgraded = try ReplicaStore.open(at: folder.path("nairobi.accord"))
+        #expect(try upgraded.read { db in try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'format'") } == "4")
+        #expect(try upgraded.read { db in try db.indexes(on: "accord_change").map(\.name) }.allSatisfy { !$0.contains("by_record") })
+        #expect(try upgraded.dump() == tables)
+        #expect(try upgraded.verify().isValid)
+    }
+
+    /// A format-2 file (before the receipt digest) opens as format 4 with the digest computed
+    /// from its log, and verifies.
+    @Test func aFormat2ReplicaIsUpgradedOnOpen() throws {
+        let folder = try StoreTestFolder()
+        let store = try Self.replicaToUpgrade(folder)
         let digest = try store.read { db in try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'receipts'") }
         try store.close()
         let raw = try DatabaseQueue(path: folder.path("nairobi.accord"))
         try raw.write { db in
+            try Self.downgradeToFormat3(db)
             try db.execute(sql: "DELETE FROM accord_meta WHERE key = 'receipts'")
             try db.execute(sql: "UPDATE accord_meta SET value = '2' WHERE key = 'format'")
         }
         try raw.close()
         let upgraded = try ReplicaStore.open(at: folder.path("nairobi.accord"))
-        #expect(try upgraded.read { db in try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'format'") } == "3")
+        #expect(try upgraded.read { db in try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'format'") } == "4")
         #expect(try upgraded.read { db in try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'receipts'") } == digest)
         #expect(try upgraded.verify().isValid)
     }

@@ -78,10 +78,12 @@ struct VerifyTests {
                 WHERE replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb') AND first_seq = 1
                 """)
         }
-        // Its author's signature over it no longer verifies, and the next run no longer chains to it.
-        #expect(report.problems.map(\.rule) == ["signature-invalid", "chain-broken"])
-        #expect(report.problems.allSatisfy { $0.replica == ReplicaID("00000000000000bb") })
-        #expect(report.problems.map(\.seq) == [3, 4])
+        // Its author's signature over it no longer verifies, the next run no longer chains to it,
+        // and the stamps kept in the record's row are no longer those of a replay.
+        #expect(report.problems.map(\.rule) == ["signature-invalid", "chain-broken", "table-mismatch"])
+        #expect(report.problems.prefix(2).allSatisfy { $0.replica == ReplicaID("00000000000000bb") })
+        #expect(report.problems.prefix(2).map(\.seq) == [3, 4])
+        #expect(report.problems.last?.message.contains("alert_upload.accord_stamps") == true)
     }
 
     @Test func alteredBodyOfTheLastRunMismatchesTheHead() throws {
@@ -156,7 +158,7 @@ struct VerifyTests {
         let removed = RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: "one.example")
         let report = try verifyAfter { db in
             try db.execute(sql: "DELETE FROM alert_upload WHERE id = ?", arguments: [removed.rawValue])
-            try db.execute(sql: "INSERT INTO alert_upload (id, owner, contributor, deleted, domain) VALUES ('alert-KE-forged', 'KE', 'KE', 0, 'forged.example')")
+            try db.execute(sql: "INSERT INTO alert_upload (id, owner, contributor, deleted, domain, accord_stamps) VALUES ('alert-KE-forged', 'KE', 'KE', 0, 'forged.example', x'01')")
         }
         #expect(report.problems.contains { $0.rule == "table-mismatch" && $0.record == removed.rawValue })
         #expect(report.problems.contains { $0.rule == "table-extra-row" && $0.record == "alert-KE-forged" })

@@ -1,0 +1,114 @@
+import AccordCore
+import AccordStore
+import Foundation
+import GRDB
+import Testing
+
+/// A large commit or merge hands its inserts to a second thread (`InsertPipeline`) while the
+/// first goes on checking and hashing. Nothing of that may show: the result is the replica a
+/// single thread would write, a transaction that fails part way leaves nothing behind, and SQL
+/// the transaction runs itself (record lookups, registrations) sees every earlier insert.
+@Suite("Store: large transactions")
+struct StoreTestsLargeTransactions {
+    private struct Abandoned: Error {}
+
+    /// Far more rows than one batch of the insert thread, so that several are in flight.
+    private static let recordCount = 3_000
+
+    private static func alert(_ index: Int, prefix: String = "site") -> (RecordID, [FieldWrite]) {
+        let domain = "\(prefix)-\(index).example"
+        return (RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: domain), [
+            FieldWrite(field: "domain", value: .string(domain)),
+            FieldWrite(field: "status", value: .string(index % 2 == 0 ? "online" : "offline")),
+        ])
+    }
+
+    @Test func aLargeCommitVerifiesAndRebuildsToTheSameTables() throws {
+        let folder = try StoreTestFolder()
+        let store = try folder.replica("nairobi", office: "KE")
+        let summary = try store.commit { transaction in
+            for index in 0..<Self.recordCount {
+                let (id, writes) = Self.alert(index)
+                try transaction.write(id, writes)
+                // Written twice in one transaction: the row must end as the second write left it.
+                if index % 100 == 0 { try transaction.write(id, [FieldWrite(field: "notes", value: .string("checked twice"))]) }
+            }
+        }.1
+        #expect(summary.records == Self.recordCount + Self.recordCount / 100)
+        #expect(try store.listed(.alertUpload).count == Self.recordCount)
+        #expect(try store.record(Self.alert(0).0)?.value(of: "notes") == .string("checked twice"))
+        #expect(try store.record(Self.alert(0).0)?.value(of: "status") == .string("online"))
+        #expect(try store.record(Self.alert(1).0)?.value(of: "status") == .string("offline"))
+        let report = try store.verify()
+        #expect(report.isValid, "\(report.problems.prefix(3))")
+        #expect(report.changes == Self.recordCount * 2 + Self.recordCount / 100)
+        let before = try store.fingerprint()
+        try store.rebuild()
+        #expect(try store.fingerprint() == before)
+    }
+
+    @Test func aLargeCommitThatFailsPartWayLeavesNothing() throws {
+        let folder = try StoreTestFolder()
+        let store = try folder.replica("nairobi", office: "KE")
+        try store.write(Self.alert(0, prefix: "kept").0, Self.alert(0, prefix: "kept").1)
+        let before = try store.fingerprint()
+        #expect(throws: Abandoned.self) {
+            try store.commit { transaction in
+                for index in 0..<Self.recordCount {
+                    let (id, writes) = Self.alert(index)
+                    try transaction.write(id, writes)
+                }
+                throw Abandoned()
+            }
+        }
+        #expect(try store.fingerprint() == before)
+        #expect(try store.verify().isValid)
+    }
+
+    /// Into a replica that already holds records, every write first reads the record's row:
+    /// the lookups and the queued inserts take turns on the one connection.
+    @Test func aLargeCommitOverExistingRecordsContinuesFromTheirRows() throws {
+        let folder = try StoreTestFolder()
+        let store = try folder.replica("nairobi", office: "KE")
+        _ = try store.commit { transaction in
+            for index in 0..<Self.recordCount {
+                let (id, writes) = Self.alert(index)
+                try transaction.write(id, writes)
+            }
+        }
+        _ = try store.commit { transaction in
+            for index in 0..<Self.recordCount where index % 3 == 0 {
+                try transaction.write(Self.alert(index).0, [FieldWrite(field: "category", value: .string("streaming"))])
+                let (id, writes) = Self.alert(index, prefix: "new")
+                try transaction.write(id, writes)
+            }
+        }
+        let entry = try #require(try store.record(Self.alert(3).0))
+        #expect(entry.value(of: "category") == .string("streaming"))
+        #expect(entry.value(of: "status") == .string("offline"))
+        #expect(try store.listed(.alertUpload).count == Self.recordCount + Self.recordCount / 3)
+        let report = try store.verify()
+        #expect(report.isValid, "\(report.problems.prefix(3))")
+        let before = try store.fingerprint()
+        try store.rebuild()
+        #expect(try store.fingerprint() == before)
+    }
+
+    /// A large merge into an empty replica gives the tables of its source, and verifies.
+    @Test func aLargeMergeGivesTheSourcesTables() throws {
+        let folder = try StoreTestFolder()
+        let source = try folder.replica("nairobi", office: "KE")
+        _ = try source.commit { transaction in
+            for index in 0..<Self.recordCount {
+                let (id, writes) = Self.alert(index)
+                try transaction.write(id, writes)
+            }
+        }
+        let target = try folder.replica("geneva", office: "CH")
+        let report = try target.merge(try source.missingChanges(for: VersionVector(), limit: .max),
+                                      options: MergeOptions(trustedPeers: [source.identity.id]))
+        #expect(report.applied == Self.recordCount * 2 && report.refused.isEmpty)
+        #expect(try target.dump() == source.dump())
+        #expect(try target.verify().isValid)
+    }
+}
