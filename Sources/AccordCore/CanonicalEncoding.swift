@@ -63,6 +63,72 @@ public enum CanonicalEncoding {
         }
     }
 
+    /// The byte count of the encoding of a change with these parts.
+    static func count(record: RecordID, field: String, element: String?, value: FieldValue) -> Int {
+        var count = 1 + 4 + 16 + 8 + 8 + 4 + record.rawValue.utf8.count + 4 + field.utf8.count + 1 + 1 + 32
+        if let element { count += 4 + element.utf8.count }
+        switch value {
+        case .int: count += 8
+        case .string(let text): count += 4 + text.utf8.count
+        default: break
+        }
+        return count
+    }
+
+    /// Writes the encoding at `out`, which must have room for `count(…)` bytes: the hasher's
+    /// path, with no array growth checks per field.
+    static func write(author: ReplicaID, seq: UInt64, hlc: HLC, record: RecordID, field: String, element: String?,
+                      value: FieldValue, previousHash: ChangeHash?, to out: UnsafeMutableRawPointer) {
+        var at = out
+        func byte(_ value: UInt8) {
+            at.storeBytes(of: value, as: UInt8.self)
+            at += 1
+        }
+        func word(_ value: UInt64) {
+            at.storeBytes(of: value.bigEndian, toByteOffset: 0, as: UInt64.self)
+            at += 8
+        }
+        func string(_ text: String) {
+            var text = text
+            text.withUTF8 { utf8 in
+                at.storeBytes(of: UInt32(utf8.count).bigEndian, toByteOffset: 0, as: UInt32.self)
+                at += 4
+                if let base = utf8.baseAddress { at.copyMemory(from: base, byteCount: utf8.count) }
+                at += utf8.count
+            }
+        }
+        byte(version)
+        at.storeBytes(of: UInt32(16).bigEndian, toByteOffset: 0, as: UInt32.self)
+        at += 4
+        author.writeDigits(to: at)
+        at += 16
+        word(seq)
+        word(hlc.rawValue)
+        string(record.rawValue)
+        string(field)
+        if let element {
+            byte(1)
+            string(element)
+        } else {
+            byte(0)
+        }
+        switch value {
+        case .null: byte(0)
+        case .bool(let flag): byte(flag ? 2 : 1)
+        case .int(let number):
+            byte(3)
+            word(UInt64(bitPattern: number))
+        case .string(let text):
+            byte(4)
+            string(text)
+        }
+        if let previousHash {
+            previousHash.withBytes { at.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+        } else {
+            at.initializeMemory(as: UInt8.self, repeating: 0, count: 32)
+        }
+    }
+
     static func appendUInt64(_ value: UInt64, to out: inout [UInt8]) {
         withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
     }

@@ -53,12 +53,12 @@ public struct ChangeHash: Hashable, Sendable, CustomStringConvertible {
     public var description: String { hex }
 }
 
-/// Computes chain hashes, reusing one buffer so that hashing a large import costs no allocation
-/// per change.
+/// Computes chain hashes, writing each change's canonical encoding into one reused buffer, so
+/// that hashing a large import allocates nothing per change.
 public struct ChangeHasher {
     private var buffer: [UInt8] = []
 
-    public init() { buffer.reserveCapacity(256) }
+    public init() { buffer = [UInt8](repeating: 0, count: 512) }
 
     /// The hash of `change`, whose `previousHash` must already be set.
     public mutating func hash(_ change: Change) -> ChangeHash {
@@ -69,10 +69,13 @@ public struct ChangeHasher {
     /// The hash of the change with these parts.
     public mutating func hash(author: ReplicaID, seq: UInt64, hlc: HLC, record: RecordID, field: String, element: String?,
                               value: FieldValue, previousHash: ChangeHash?) -> ChangeHash {
-        buffer.removeAll(keepingCapacity: true)
-        CanonicalEncoding.append(author: author, seq: seq, hlc: hlc, record: record, field: field, element: element,
-                                 value: value, previousHash: previousHash, to: &buffer)
-        let digest = SystemSHA256.hash(buffer)
+        let count = CanonicalEncoding.count(record: record, field: field, element: element, value: value)
+        if buffer.count < count { buffer = [UInt8](repeating: 0, count: count * 2) }
+        let digest = buffer.withUnsafeMutableBytes { raw in
+            CanonicalEncoding.write(author: author, seq: seq, hlc: hlc, record: record, field: field, element: element,
+                                    value: value, previousHash: previousHash, to: raw.baseAddress!)
+            return SystemSHA256.hash(UnsafeRawBufferPointer(start: raw.baseAddress, count: count))
+        }
         return withUnsafeBytes(of: digest) { ChangeHash(raw: $0) }
     }
 }

@@ -24,76 +24,132 @@ public enum RecordStamps {
     public static let version: UInt8 = 1
 
     /// The stamps of `state`. Deterministic: the same state always gives the same bytes.
+    ///
+    /// Written for the insert thread of a large import, which encodes one per record: the slots
+    /// are read in place (no copies of their values), and element dictionaries are sorted only
+    /// when they hold something.
     public static func encode(_ state: RecordState, into writer: inout ByteWriter) {
         // The authors in id order and the smallest hlc and seq: what the dictionaries' order
         // cannot change, so the bytes are the same in every process.
-        var authors: [ReplicaID] = []
+        var authors = AuthorTable()
         var baseHLC = UInt64.max
         var baseSeq = UInt64.max
+        var itemCount: UInt64 = 0
         state.forEachStamp { stamp in
             baseHLC = min(baseHLC, stamp.hlc.rawValue)
             baseSeq = min(baseSeq, stamp.seq)
-            if !authors.contains(stamp.author) { authors.append(stamp.author) }
+            authors.insert(stamp.author)
+            itemCount += 1
         }
-        authors.sort()
         writer.byte(version)
         writer.varint(UInt64(authors.count))
-        for author in authors { writer.uint64(author.value) }
-        guard !authors.isEmpty else { return }
+        authors.forEach { writer.uint64($0.value) }
+        guard authors.count > 0 else { return }
         writer.varint(baseHLC)
         writer.varint(baseSeq)
-        var itemCount: UInt64 = 0
-        state.forEachStamp { _ in itemCount += 1 }
         writer.varint(itemCount)
         func stamp(_ stamp: Stamp) {
-            writer.varint(UInt64(authors.firstIndex(of: stamp.author)!))
+            writer.varint(UInt64(authors.index(of: stamp.author)))
             writer.varint(stamp.hlc.rawValue - baseHLC)
             writer.varint(stamp.seq - baseSeq)
         }
-        func value(_ value: FieldValue, inColumn: Bool) {
+        func inline(_ value: FieldValue) {
             switch value {
-            case .null: writer.byte(inColumn ? 5 : 0)
+            case .null: writer.byte(0)
             case .bool(let flag): writer.byte(flag ? 2 : 1)
             case .int(let number):
-                if inColumn { writer.byte(5) } else { writer.byte(3); writer.zigzag(number) }
+                writer.byte(3)
+                writer.zigzag(number)
             case .string(let text):
-                if inColumn { writer.byte(5) } else { writer.byte(4); writer.string(text) }
+                writer.byte(4)
+                writer.string(text)
             }
+        }
+        func byUTF8<Value>(_ a: (key: String, value: Value), _ b: (key: String, value: Value)) -> Bool {
+            a.key.utf8.lexicographicallyPrecedes(b.key.utf8)
         }
         if let deletion = state.deletion {
             writer.byte(1)
             stamp(deletion.stamp)
-            value(deletion.value, inColumn: false)
+            inline(deletion.value)
         }
-        for (position, slot) in state.slots.enumerated() {
-            if let scalar = slot.scalar {
-                writer.byte(2)
-                writer.varint(UInt64(position))
-                stamp(scalar.stamp)
-                value(scalar.value, inColumn: true)
+        state.slots.withUnsafeBufferPointer { slots in
+            for position in slots.indices {
+                if let scalarStamp = slots[position].scalar?.stamp {
+                    writer.byte(2)
+                    writer.varint(UInt64(position))
+                    stamp(scalarStamp)
+                    // Text, integers and null come back from the column exactly; a flag does not.
+                    if case .bool(let flag)? = slots[position].scalar?.value { writer.byte(flag ? 2 : 1) } else { writer.byte(5) }
+                }
+                guard !slots[position].elements.isEmpty else { continue }
+                for (element, flag) in slots[position].elements.sorted(by: byUTF8) {
+                    writer.byte(3)
+                    writer.varint(UInt64(position))
+                    writer.string(element)
+                    stamp(flag.stamp)
+                    writer.byte(flag.value ? 1 : 0)
+                }
             }
-            for (element, flag) in slot.elements.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                writer.byte(3)
-                writer.varint(UInt64(position))
-                writer.string(element)
-                stamp(flag.stamp)
-                writer.byte(flag.value ? 1 : 0)
-            }
         }
-        for (field, scalar) in state.unknownScalars.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-            writer.byte(4)
-            writer.string(field)
-            stamp(scalar.stamp)
-            value(scalar.value, inColumn: false)
-        }
-        for (field, elements) in state.unknownSets.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-            for (element, flag) in elements.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                writer.byte(5)
+        if !state.unknownScalars.isEmpty {
+            for (field, scalar) in state.unknownScalars.sorted(by: byUTF8) {
+                writer.byte(4)
                 writer.string(field)
-                writer.string(element)
-                stamp(flag.stamp)
-                writer.byte(flag.value ? 1 : 0)
+                stamp(scalar.stamp)
+                inline(scalar.value)
             }
+        }
+        if !state.unknownSets.isEmpty {
+            for (field, elements) in state.unknownSets.sorted(by: byUTF8) {
+                for (element, flag) in elements.sorted(by: byUTF8) {
+                    writer.byte(5)
+                    writer.string(field)
+                    writer.string(element)
+                    stamp(flag.stamp)
+                    writer.byte(flag.value ? 1 : 0)
+                }
+            }
+        }
+    }
+
+    /// The distinct authors of a record's stamps, in id order: nearly always one or two, held
+    /// inline so that encoding allocates nothing for them.
+    private struct AuthorTable {
+        private var inline: (ReplicaID?, ReplicaID?, ReplicaID?) = (nil, nil, nil)
+        private var more: [ReplicaID] = []
+        private(set) var count = 0
+
+        private var all: [ReplicaID] {
+            [inline.0, inline.1, inline.2].compactMap { $0 } + more
+        }
+
+        mutating func insert(_ author: ReplicaID) {
+            if inline.0 == author || inline.1 == author || inline.2 == author { return }
+            switch count {
+            case 0: inline.0 = author
+            case 1: inline.1 = author
+            case 2: inline.2 = author
+            default:
+                if more.contains(author) { return }
+                more.append(author)
+            }
+            count += 1
+        }
+
+        /// The author's place in id order.
+        func index(of author: ReplicaID) -> Int {
+            var index = 0
+            if let first = inline.0, first < author { index += 1 }
+            if let second = inline.1, second < author { index += 1 }
+            if let third = inline.2, third < author { index += 1 }
+            for other in more where other < author { index += 1 }
+            return index
+        }
+
+        func forEach(_ body: (ReplicaID) -> Void) {
+            if count == 1, let only = inline.0 { body(only); return }
+            for author in all.sorted() { body(author) }
         }
     }
 
@@ -174,12 +230,16 @@ public enum RecordStamps {
 }
 
 extension RecordState {
-    /// Calls `body` with every stamp held, in the order `RecordStamps` stores them.
+    /// Calls `body` with every stamp held, reading the slots in place.
     func forEachStamp(_ body: (Stamp) -> Void) {
         if let deletion { body(deletion.stamp) }
-        for slot in slots {
-            if let scalar = slot.scalar { body(scalar.stamp) }
-            for flag in slot.elements.values { body(flag.stamp) }
+        slots.withUnsafeBufferPointer { slots in
+            for position in slots.indices {
+                if let stamp = slots[position].scalar?.stamp { body(stamp) }
+                if !slots[position].elements.isEmpty {
+                    for flag in slots[position].elements.values { body(flag.stamp) }
+                }
+            }
         }
         for scalar in unknownScalars.values { body(scalar.stamp) }
         for elements in unknownSets.values { for flag in elements.values { body(flag.stamp) } }

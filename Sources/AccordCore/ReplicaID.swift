@@ -32,7 +32,16 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Appends the 16 digits as UTF-8 (the canonical encoding hashes them on every change).
     public func appendDigits(to out: inout [UInt8]) {
-        // Two 8-byte words of digits, built in registers and appended at once.
+        withUnsafeBytes(of: digitWords) { out.append(contentsOf: $0) }
+    }
+
+    /// Writes the 16 digits as UTF-8 at `out`.
+    func writeDigits(to out: UnsafeMutableRawPointer) {
+        out.storeBytes(of: digitWords, as: (UInt64, UInt64).self)
+    }
+
+    /// The digits as two 8-byte words, built in registers.
+    private var digitWords: (UInt64, UInt64) {
         func digits(_ half: UInt64) -> UInt64 {
             var word: UInt64 = 0
             for shift in stride(from: 28, through: 0, by: -4) {
@@ -41,7 +50,7 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
             }
             return word.bigEndian
         }
-        withUnsafeBytes(of: (digits(value >> 32), digits(value & 0xFFFF_FFFF))) { out.append(contentsOf: $0) }
+        return (digits(value >> 32), digits(value & 0xFFFF_FFFF))
     }
 
     /// A fresh random id.

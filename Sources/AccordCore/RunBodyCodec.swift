@@ -62,16 +62,15 @@ public enum RunBodyCodec {
         return entries
     }
 
-    /// Decodes every entry of a stored run body and applies it straight to `state` (the state of
-    /// the run's record), without building the entries: what every replay of the log does
-    /// (rebuild, verify, `--as-of`, loading a record before a write). Returns the entry count.
-    @discardableResult
-    public static func apply(_ reader: inout ByteReader, author: ReplicaID, firstSeq: UInt64, baseHLC: HLC,
-                             to state: inout RecordState) throws(DecodingFailure) -> Int {
+    /// Decodes the `count` entries of a stored run body and applies them straight to `state`
+    /// (the state of the run's record), without building the entries: what every replay of the
+    /// log does (rebuild, verify, `--as-of`, `history`).
+    public static func apply(_ reader: inout ByteReader, count: Int, author: ReplicaID, firstSeq: UInt64, baseHLC: HLC,
+                             to state: inout RecordState) throws(DecodingFailure) {
         let fieldCount = RecordSchema.of(state.id.kind).fields.count
         var hlc = baseHLC
         var seq = firstSeq
-        while !reader.isAtEnd {
+        for _ in 0..<count {
             let entry = try readEntry(&reader, fieldCount: fieldCount, hlc: &hlc)
             let stamp = Stamp(hlc: hlc, author: author, seq: seq)
             switch entry.field {
@@ -81,7 +80,6 @@ public enum RunBodyCodec {
             }
             seq += 1
         }
-        return Int(seq - firstSeq)
     }
 
     private enum FieldReference {

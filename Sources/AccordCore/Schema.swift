@@ -52,19 +52,42 @@ public struct FieldSpec: Sendable, Equatable {
 
 /// The fields of one collection. The order of `fields` is part of the storage format (a field
 /// is stored by its position): new fields are only ever appended.
-public struct RecordSchema: Sendable {
+///
+/// A class, so that the schema lookups of every change (check, encode, merge) share one
+/// instance instead of copying its arrays.
+public final class RecordSchema: Sendable {
     public let kind: RecordKind
     public let fields: [FieldSpec]
-    private let positions: [String: Int]
+    /// Positions of the fields by the UTF-8 length of their names: `byLength[lengthStart[n] ..<
+    /// lengthStart[n + 1]]` are those of length n. Finding a name compares it with the one or
+    /// two names of its length, which costs less than hashing it (every change looks its field up).
+    private let lengthStart: [Int]
+    private let byLength: [Int]
 
     init(kind: RecordKind, fields: [FieldSpec]) {
         self.kind = kind
         self.fields = fields
-        self.positions = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) })
+        let longest = fields.map(\.name.utf8.count).max() ?? 0
+        var start = [0]
+        var positions: [Int] = []
+        for length in 0...longest {
+            positions += fields.indices.filter { fields[$0].name.utf8.count == length }
+            start.append(positions.count)
+        }
+        lengthStart = start
+        byLength = positions
     }
 
-    public func field(named name: String) -> FieldSpec? { positions[name].map { fields[$0] } }
-    public func position(of name: String) -> Int? { positions[name] }
+    public func field(named name: String) -> FieldSpec? { position(of: name).map { fields[$0] } }
+
+    public func position(of name: String) -> Int? {
+        let length = name.utf8.count
+        guard length + 1 < lengthStart.count else { return nil }
+        for index in lengthStart[length] ..< lengthStart[length + 1] where fields[byLength[index]].name == name {
+            return byLength[index]
+        }
+        return nil
+    }
 
     public static func of(_ kind: RecordKind) -> RecordSchema {
         switch kind {

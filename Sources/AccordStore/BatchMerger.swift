@@ -155,7 +155,7 @@ struct BatchMerger {
         if run.record.kind == .replica, let conflict = context.registryConflict(run) {
             return ("registry-key-conflict", conflict, false)
         }
-        if let latest = run.entries.map(\.hlc).max(),
+        if let latest = run.entries.lazy.map(\.hlc).max(),
            let skew = ClockSkewError.check(latest, author: run.author, nowMillis: now, allowedMillis: options.maxClockSkewMillis) {
             return ("clock-skew", skew.description, false)
         }

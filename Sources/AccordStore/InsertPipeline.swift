@@ -1,18 +1,17 @@
 import AccordCore
 import Foundation
 
-/// The rows one write transaction inserts, waiting for their SQL: log runs, collection rows and
-/// signatures. Bodies of all runs share one buffer, so a batch costs no allocation per run.
+/// The rows one write transaction inserts, waiting for their SQL: log rows, collection rows and
+/// signatures.
 struct InsertBatch {
-    struct Run {
+    /// A row of `accord_log`: up to `LogSegment.maxRuns` runs of one author, encoded by the
+    /// thread that inserts them.
+    struct Segment {
         var replica: Int64
         var firstSeq: Int64
         var lastSeq: Int64
-        var record: RecordID
-        var hlc: Int64
         var previousHash: ChangeHash?
-        /// Where its body ends in `bodies` (it starts where the previous run's ends).
-        var bodyEnd: Int
+        var runs: [ChangeRun]
     }
 
     struct Signature {
@@ -21,17 +20,15 @@ struct InsertBatch {
         var bytes: [UInt8]
     }
 
-    var runs: [Run] = []
-    var bodies = ByteWriter(capacity: 64 * 1024)
+    var segments: [Segment] = []
     /// Records whose collection row is written: each as merged when it was queued.
     var rows: [RecordState] = []
     var signatures: [Signature] = []
 
-    var count: Int { runs.count + rows.count + signatures.count }
+    var count: Int { segments.count + rows.count + signatures.count }
 
     mutating func removeAll() {
-        runs.removeAll(keepingCapacity: true)
-        bodies.removeAll()
+        segments.removeAll(keepingCapacity: true)
         rows.removeAll(keepingCapacity: true)
         signatures.removeAll(keepingCapacity: true)
     }
@@ -49,7 +46,7 @@ struct InsertBatch {
 final class InsertPipeline: @unchecked Sendable {
     /// Inserts one batch; it runs on the worker thread or, at `flush()`, on the caller's.
     private let execute: (inout InsertBatch) throws -> Void
-    /// Queued items that make a full batch (runs, rows and signatures alike).
+    /// Queued items that make a full batch (log rows, collection rows and signatures alike).
     private let batchSize: Int
     /// What the caller is filling.
     var current = InsertBatch()
@@ -64,7 +61,7 @@ final class InsertPipeline: @unchecked Sendable {
     private var worker: Thread?
     private var workerExited = false
 
-    init(batchSize: Int = 512, execute: @escaping (inout InsertBatch) throws -> Void) {
+    init(batchSize: Int = 128, execute: @escaping (inout InsertBatch) throws -> Void) {
         self.batchSize = batchSize
         self.execute = execute
     }

@@ -50,25 +50,23 @@ extension ReplicaStore {
                     signatures[UInt64(row[0] as Int64)] = Array(row[1] as Data)
                 }
                 let rows = try Row.fetchCursor(db, sql: """
-                    SELECT replica, first_seq, hlc, body, record, prev_hash FROM accord_change
-                    WHERE replica = ? AND first_seq >= coalesce((SELECT max(first_seq) FROM accord_change WHERE replica = ? AND first_seq <= ?), 0)
-                    ORDER BY first_seq
-                    """, arguments: [known.index, known.index, Int64(have) + 1])
+                    SELECT first_seq, prev_hash, runs FROM accord_log WHERE replica = ? AND last_seq > ? ORDER BY first_seq
+                    """, arguments: [known.index, Int64(have)])
                 while let row = try rows.next() {
-                    var run = try context.run(from: row)
-                    if run.lastSeq <= have { continue }
-                    if run.firstSeq <= have {
-                        let dropped = Int(have - run.firstSeq + 1)
-                        let (changes, _) = run.changes(hasher: &hasher)
-                        run = ChangeRun(author: run.author, firstSeq: have + 1, record: run.record,
-                                        previousHash: changes[dropped].previousHash, entries: Array(run.entries.dropFirst(dropped)))
-                    }
-                    batch.runs.append(run)
-                    batch.authors[id] = context.authorInfo(id)
-                    count += run.entries.count
-                    if let signature = signatures[run.lastSeq] {
-                        batch.signatures.append(CommitSignature(author: id, seq: run.lastSeq, bytes: signature))
-                        if count >= limit { return batch }
+                    for var run in try context.runs(of: id, in: row, hasher: &hasher) where run.lastSeq > have {
+                        if run.firstSeq <= have {
+                            let dropped = Int(have - run.firstSeq + 1)
+                            let (changes, _) = run.changes(hasher: &hasher)
+                            run = ChangeRun(author: run.author, firstSeq: have + 1, record: run.record,
+                                            previousHash: changes[dropped].previousHash, entries: Array(run.entries.dropFirst(dropped)))
+                        }
+                        batch.runs.append(run)
+                        batch.authors[id] = context.authorInfo(id)
+                        count += run.entries.count
+                        if let signature = signatures[run.lastSeq] {
+                            batch.signatures.append(CommitSignature(author: id, seq: run.lastSeq, bytes: signature))
+                            if count >= limit { return batch }
+                        }
                     }
                 }
             }
@@ -88,10 +86,13 @@ extension ReplicaStore {
         }
     }
 
-    /// The record as this replica knew it at `instant` (only changes received by then).
+    /// The record as this replica knew it at `instant` (only changes received by then),
+    /// replayed from the log.
     public func record(_ id: RecordID, asOf instant: UInt64) throws -> RecordState? {
         try pool.read { db in
-            let state = try ReadContext(db).state(of: id, receivedUpTo: instant)
+            let context = try ReadContext(db)
+            var state = RecordState(id: id)
+            try context.forEachRun(of: id, receivedUpTo: instant) { author, reader, run, _ in try reader.apply(run, author: author, to: &state) }
             return state.exists ? state : nil
         }
     }
@@ -124,16 +125,14 @@ extension ReplicaStore {
             let context = try ReadContext(db)
             var result: [LoggedChange] = []
             var hasher = ChangeHasher()
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT replica, first_seq, hlc, body, record, prev_hash, received FROM accord_change WHERE record = ?
-                """, arguments: [id.rawValue])
-            for row in rows {
-                let run = try context.run(from: row, record: id)
+            try context.forEachRun(of: id, receivedUpTo: nil, chained: true) { author, reader, located, previous in
+                let run = ChangeRun(author: author, firstSeq: located.firstSeq, record: id, previousHash: previous, entries: try reader.entries(of: located))
                 let (changes, _) = run.changes(hasher: &hasher)
-                let signatures = try SignatureLedger(db, replica: row[0], seqs: run.firstSeq...run.lastSeq)
+                let replica = context.replicas[author]!.index
+                let signatures = try SignatureLedger(db, replica: replica, seqs: run.firstSeq...run.lastSeq)
                 for change in changes where field == nil || change.field == field {
-                    result.append(LoggedChange(change: change, hash: hasher.hash(change), receivedMillis: UInt64(row[6] as Int64),
-                                               authorInfo: context.authorInfo(change.author), signature: signatures.bytes(row[0], change.seq)))
+                    result.append(LoggedChange(change: change, hash: hasher.hash(change), receivedMillis: reader.received,
+                                               authorInfo: context.authorInfo(author), signature: signatures.bytes(replica, change.seq)))
                 }
             }
             return result.sorted { $0.change.stamp < $1.change.stamp }
@@ -146,15 +145,16 @@ extension ReplicaStore {
             let context = try ReadContext(db)
             var hasher = ChangeHasher()
             let signatures = try SignatureLedger(db)
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT replica, first_seq, hlc, body, record, prev_hash, received FROM accord_change ORDER BY replica, first_seq
-                """)
+            let rows = try Row.fetchCursor(db, sql: "SELECT first_seq, prev_hash, runs, replica, received FROM accord_log ORDER BY replica, first_seq")
             while let row = try rows.next() {
-                let run = try context.run(from: row)
-                let (changes, _) = run.changes(hasher: &hasher)
-                for change in changes {
-                    try body(LoggedChange(change: change, hash: hasher.hash(change), receivedMillis: UInt64(row[6] as Int64),
-                                          authorInfo: context.authorInfo(change.author), signature: signatures.bytes(row[0], change.seq)))
+                let replica: Int64 = row[3]
+                let author = try context.author(replica)
+                for run in try context.runs(of: author, in: row, hasher: &hasher) {
+                    let (changes, _) = run.changes(hasher: &hasher)
+                    for change in changes {
+                        try body(LoggedChange(change: change, hash: hasher.hash(change), receivedMillis: UInt64(row[4] as Int64),
+                                              authorInfo: context.authorInfo(change.author), signature: signatures.bytes(replica, change.seq)))
+                    }
                 }
             }
         }
@@ -209,71 +209,107 @@ struct ReadContext {
         replicas[id].flatMap { replica in replica.author.map { AuthorInfo(author: $0, name: replica.name, publicKey: replica.publicKey) } }
     }
 
-    /// Decodes a row whose first columns are replica, first_seq, hlc, body, record[, prev_hash].
-    func run(from row: Row, record: RecordID? = nil) throws -> ChangeRun {
-        guard let author = byIndex[row[0]]?.id else { throw DatabaseError(message: "change log names unknown replica index \(row[0] as Int64)") }
-        guard let record = record ?? RecordID(row[4] as String) else { throw DatabaseError(message: "change log holds malformed record id \(row[4] as String)") }
-        let data: Data = row[3]
-        var reader = ByteReader(Array(data))
-        let entries = try RunBodyCodec.decode(&reader, count: 0, untilEnd: true, kind: record.kind, baseHLC: HLC(rawValue: UInt64(row[2] as Int64)))
-        let previous = row.count > 5 ? (row[5] as Data?).flatMap { ChangeHash(bytes: Array($0)) } : nil
-        return ChangeRun(author: author, firstSeq: UInt64(row[1] as Int64), record: record, previousHash: previous, entries: entries)
+    /// The runs of a log row whose columns begin with first_seq, prev_hash, runs, each chained
+    /// to the one before it.
+    func runs(of author: ReplicaID, in row: Row, hasher: inout ChangeHasher) throws -> [ChangeRun] {
+        try LogSegment.chain(Array(row[2] as Data), author: author, firstSeq: UInt64(row[0] as Int64),
+                             previousHash: (row[1] as Data?).flatMap { ChangeHash(bytes: Array($0)) }, hasher: &hasher).runs
+    }
+
+    /// Calls `body` with every run of record `id` in the log (received by `instant`, if given),
+    /// log row by log row. The log has no record index: rows are found by the record id's bytes
+    /// (SQLite's `instr`), then each run is compared exactly. With `chained`, each run's
+    /// previous hash is computed (from the runs before it in its row) and passed on.
+    func forEachRun(of id: RecordID, receivedUpTo instant: UInt64?, chained: Bool = false,
+                    _ body: (ReplicaID, LogRowReader, LogSegment.Run, ChangeHash?) throws -> Void) throws {
+        let target = Array(id.rawValue.utf8)
+        var rows = try RawStatement(db, sql: "SELECT replica, first_seq, received, prev_hash, runs FROM accord_log WHERE instr(runs, ?) > 0"
+                                        + (instant == nil ? "" : " AND received <= ?"))
+        defer { rows.reset() }
+        rows.bind(target)
+        if let instant { rows.bind(Int64(instant)) }
+        var hasher = ChangeHasher()
+        while try rows.next() {
+            let author = try self.author(rows.int64(at: 0))
+            let reader = LogRowReader(segment: LogSegment.Reader(rows.blob(at: 4), firstSeq: UInt64(rows.int64(at: 1))),
+                                      received: UInt64(rows.int64(at: 2)))
+            var walker = reader.segment
+            var previous = rows.isNull(at: 3) ? nil : ChangeHash(bytes: rows.blob(at: 3))
+            while let run = try walker.next() {
+                if walker.run(run, isOf: target) { try body(author, reader, run, previous) }
+                if chained {
+                    previous = ChangeRun(author: author, firstSeq: run.firstSeq, record: run.record, previousHash: previous,
+                                         entries: try walker.entries(of: run)).lastHash(hasher: &hasher)
+                }
+            }
+        }
+    }
+
+    func author(_ index: Int64) throws -> ReplicaID {
+        guard let author = byIndex[index]?.id else { throw DatabaseError(message: "accord_log names unknown replica index \(index)") }
+        return author
     }
 
     /// Replays the log record by record, in record id order, handing each record's merged state
     /// to `body`: what `rebuild` writes, `verify` compares with the tables and `list --as-of`
-    /// prints. Only records of `kind` if given, only runs received by `instant` if given. The
-    /// log's runs are sorted by record (SQLite's sorter: the log has no record index, which every
-    /// write would pay for), so one record is in memory at a time.
+    /// prints. Only records of `kind` if given, only runs received by `instant` if given.
+    ///
+    /// The log is kept in the order it was stored, so its runs are first copied, one row each,
+    /// into a temporary table and read back sorted by record (SQLite's external sort): one
+    /// record is in memory at a time, however large the replica.
     func forEachRecord(of kind: RecordKind? = nil, receivedUpTo instant: UInt64? = nil, _ body: (RecordState) throws -> Void) throws {
-        var conditions: [String] = []
-        // Ids start with the kind's prefix and a "-"; "." is the byte after "-".
-        if let kind { conditions.append("record >= '\(kind.idPrefix)-' AND record < '\(kind.idPrefix).'") }
-        if instant != nil { conditions.append("received <= ?") }
-        var rows = try RawStatement(db, sql: "SELECT replica, first_seq, hlc, body, record FROM accord_change"
-                                        + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY record")
-        defer { rows.reset() }
+        try db.execute(sql: "DROP TABLE IF EXISTS temp.accord_replay")
+        try db.execute(sql: "CREATE TEMP TABLE accord_replay (record TEXT NOT NULL, replica INTEGER NOT NULL, first_seq INTEGER NOT NULL, hlc INTEGER NOT NULL, count INTEGER NOT NULL, body BLOB NOT NULL)")
+        defer { try? db.execute(sql: "DROP TABLE temp.accord_replay") }
+        var insert = try RawStatement(db, sql: "INSERT INTO temp.accord_replay VALUES (?, ?, ?, ?, ?, ?)")
+        var rows = try RawStatement(db, sql: "SELECT replica, first_seq, runs FROM accord_log" + (instant == nil ? "" : " WHERE received <= ?"))
+        defer {
+            rows.reset()
+            insert.reset()
+        }
         if let instant { rows.bind(Int64(instant)) }
+        while try rows.next() {
+            var segment = LogSegment.Reader(rows.blob(at: 2), firstSeq: UInt64(rows.int64(at: 1)))
+            let replica = rows.int64(at: 0)
+            while let run = try segment.next() {
+                if let kind, run.record.kind != kind { continue }
+                insert.bind(run.record.rawValue)
+                insert.bind(replica)
+                insert.bind(Int64(run.firstSeq))
+                insert.bind(Int64(run.baseHLC.rawValue))
+                insert.bind(Int64(run.count))
+                insert.bind(segment.bytes[run.body])
+                try insert.execute()
+            }
+        }
+        var sorted = try RawStatement(db, sql: "SELECT replica, first_seq, hlc, count, body, record FROM temp.accord_replay ORDER BY record")
+        defer { sorted.reset() }
         var current: RecordState?
         var currentID: [UInt8] = []
-        while try rows.next() {
-            if current == nil || !rows.text(at: 4, equals: currentID) {
+        while try sorted.next() {
+            if current == nil || !sorted.text(at: 5, equals: currentID) {
                 if let state = current { try body(state) }
-                let text = rows.text(at: 4)
-                guard let id = RecordID(text) else { throw DatabaseError(message: "change log holds malformed record id \(text)") }
+                let text = sorted.text(at: 5)
+                guard let id = RecordID(text) else { throw DatabaseError(message: "accord_log holds malformed record id \(text)") }
                 current = RecordState(id: id)
                 currentID = Array(text.utf8)
             }
-            try apply(rows, to: &current!)
+            var reader = ByteReader(sorted.blob(at: 4))
+            try RunBodyCodec.apply(&reader, count: Int(sorted.int64(at: 3)), author: try author(sorted.int64(at: 0)),
+                                   firstSeq: UInt64(sorted.int64(at: 1)), baseHLC: HLC(rawValue: UInt64(sorted.int64(at: 2))), to: &current!)
         }
         if let state = current { try body(state) }
     }
+}
 
-    func state(of id: RecordID, receivedUpTo instant: UInt64?) throws -> RecordState {
-        var state = RecordState(id: id)
-        var rows = try RawStatement(db, sql: Self.runsOfRecordSQL + (instant == nil ? "" : " AND received <= ?"))
-        defer { rows.reset() }
-        rows.bind(id.rawValue)
-        if let instant { rows.bind(Int64(instant)) }
-        while try rows.next() { try apply(rows, to: &state) }
-        return state
-    }
+/// A log row's runs and when the row was received, as `ReadContext.forEachRun` hands them on.
+struct LogRowReader {
+    let segment: LogSegment.Reader
+    let received: UInt64
 
-    private func apply(_ rows: RawStatement, to state: inout RecordState) throws {
-        try Self.applyRun(in: rows, author: { byIndex[$0]?.id }, to: &state)
-    }
+    func entries(of run: LogSegment.Run) throws -> [ChangeRun.Entry] { try segment.entries(of: run) }
 
-    /// The query of a record's stored runs, in the columns `applyRun` reads.
-    static let runsOfRecordSQL = "SELECT replica, first_seq, hlc, body FROM accord_change WHERE record = ?"
-
-    /// Applies the run in the current row (replica, first_seq, hlc, body, …) to `state`: the one
-    /// replay of a stored run, for reads and for a write's loading of a record alike.
-    static func applyRun(in rows: RawStatement, author: (Int64) -> ReplicaID?, to state: inout RecordState) throws {
-        guard let author = author(rows.int64(at: 0)) else {
-            throw DatabaseError(message: "change log names unknown replica index \(rows.int64(at: 0))")
-        }
-        var reader = ByteReader(rows.blob(at: 3))
-        try RunBodyCodec.apply(&reader, author: author, firstSeq: UInt64(rows.int64(at: 1)),
-                               baseHLC: HLC(rawValue: UInt64(rows.int64(at: 2))), to: &state)
+    func apply(_ run: LogSegment.Run, author: ReplicaID, to state: inout RecordState) throws {
+        try segment.apply(run, author: author, to: &state)
     }
 }

@@ -84,10 +84,7 @@ public final class ReplicaStore: Sendable {
         guard let format = meta["format"].flatMap(Int.init) else { throw StoreError.notAReplica(path: path) }
         switch format {
         case ReplicaSQL.formatVersion: break
-        case 2:
-            try pool.write(FormatUpgrade.fromFormat2)
-            try pool.write(FormatUpgrade.fromFormat3)
-        case 3: try pool.write(FormatUpgrade.fromFormat3)
+        case 2, 3: try pool.write(FormatUpgrade.toFormat4)
         default: throw StoreError.unsupportedFormat(path: path, found: format)
         }
         guard let id = meta["replica_id"].flatMap(ReplicaID.init), let office = meta["office"].flatMap(OfficeCode.init),

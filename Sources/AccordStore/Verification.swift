@@ -132,6 +132,23 @@ extension ReplicaStore {
         var previous: ChangeHash?
         var signatures = try SignatureLedger(db)
         var lastSigned: UInt64 = 0
+        /// The rules every change of `run` must follow: a known author, authorised, in the schema.
+        func check(_ run: ChangeRun, of replica: KnownReplica) {
+            if let author = replica.author {
+                if let refusal = Authorization.check(author: author, record: run.record) {
+                    add(VerificationProblem(rule: "unauthorized", replica: replica.id, seq: run.firstSeq, record: run.record.rawValue,
+                                            message: "\(refusal.rule): \(refusal.message)"))
+                }
+            } else {
+                add(VerificationProblem(rule: "unknown-author", replica: replica.id, seq: run.firstSeq, record: run.record.rawValue,
+                                        message: "the replica has no known office and role, so its changes cannot be authorised"))
+            }
+            for (offset, entry) in run.entries.enumerated() {
+                if let problem = ChangeCheck.problem(kind: run.record.kind, field: entry.field, element: entry.element, value: entry.value) {
+                    add(VerificationProblem(rule: "schema", replica: replica.id, seq: run.firstSeq + UInt64(offset), record: run.record.rawValue, message: problem))
+                }
+            }
+        }
         func closeChain() {
             guard let replica = current else { return }
             if replica.publicKey == nil {
@@ -150,19 +167,18 @@ extension ReplicaStore {
                                         message: "the log ends at seq \(nextSeq - 1) with hash \(previous?.hex.prefix(16) ?? "none"), but the replica's recorded head is seq \(replica.headSeq) with hash \(replica.headHash?.hex.prefix(16) ?? "none") (changes deleted, or the head altered)"))
             }
         }
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT replica, first_seq, hlc, body, record, prev_hash, received, last_seq FROM accord_change ORDER BY replica, first_seq
-            """)
+        let rows = try Row.fetchCursor(db, sql: "SELECT replica, first_seq, last_seq, received, prev_hash, runs FROM accord_log ORDER BY replica, first_seq")
         var receipts = ReceiptDigest()
         while let row = try rows.next() {
             let index: Int64 = row[0]
             let firstSeq = UInt64(row[1] as Int64)
+            let lastSeq = UInt64(row[2] as Int64)
             guard let replica = context.byIndex[index] else {
-                add(VerificationProblem(rule: "unknown-author", replica: nil, seq: firstSeq, record: row[4],
+                add(VerificationProblem(rule: "unknown-author", replica: nil, seq: firstSeq, record: nil,
                                         message: "the log names replica index \(index), which is not in accord_replica"))
                 continue
             }
-            receipts.add(author: replica.id, firstSeq: firstSeq, lastSeq: UInt64(row[7] as Int64), received: row[6])
+            receipts.add(author: replica.id, firstSeq: firstSeq, lastSeq: lastSeq, received: row[3])
             if current?.index != index {
                 closeChain()
                 current = replica
@@ -170,50 +186,50 @@ extension ReplicaStore {
                 previous = nil
                 lastSigned = 0
             }
-            let run: ChangeRun
-            do { run = try context.run(from: row) } catch {
-                add(VerificationProblem(rule: "undecodable", replica: replica.id, seq: firstSeq, record: row[4],
-                                        message: "the stored run cannot be decoded: \(error)"))
-                continue
+            let stated = (row[4] as Data?).flatMap { ChangeHash(bytes: Array($0)) }
+            if firstSeq != nextSeq {
+                let message = firstSeq > nextSeq
+                    ? "changes \(nextSeq)…\(firstSeq - 1) are missing from the log"
+                    : "the log row starting at seq \(firstSeq) overlaps changes already in the chain (up to \(nextSeq - 1))"
+                add(VerificationProblem(rule: "chain-gap", replica: replica.id, seq: firstSeq, record: nil, message: message))
+            } else if stated != previous {
+                add(VerificationProblem(rule: "chain-broken", replica: replica.id, seq: firstSeq, record: nil,
+                                        message: "the change names previous hash \(stated?.hex.prefix(16) ?? "none"), but change \(firstSeq - 1) hashes to \(previous?.hex.prefix(16) ?? "none") (a change before it was altered, removed or reordered)"))
             }
-            if run.firstSeq != nextSeq {
-                let message = run.firstSeq > nextSeq
-                    ? "changes \(nextSeq)…\(run.firstSeq - 1) are missing from the log"
-                    : "the run starting at seq \(run.firstSeq) overlaps changes already in the chain (up to \(nextSeq - 1))"
-                add(VerificationProblem(rule: "chain-gap", replica: replica.id, seq: run.firstSeq, record: run.record.rawValue, message: message))
-            } else if run.previousHash != previous {
-                add(VerificationProblem(rule: "chain-broken", replica: replica.id, seq: run.firstSeq, record: run.record.rawValue,
-                                        message: "the change names previous hash \(run.previousHash?.hex.prefix(16) ?? "none"), but change \(run.firstSeq - 1) hashes to \(previous?.hex.prefix(16) ?? "none") (a change before it was altered, removed or reordered)"))
-            }
-            if let author = replica.author {
-                if let refusal = Authorization.check(author: author, record: run.record) {
-                    add(VerificationProblem(rule: "unauthorized", replica: replica.id, seq: run.firstSeq, record: run.record.rawValue,
-                                            message: "\(refusal.rule): \(refusal.message)"))
+            // The row's runs chain from the hash it names, as they were signed; a break is reported
+            // once, where it is, not again at every signature after it.
+            previous = stated
+            var segment = LogSegment.Reader(Array(row[5] as Data), firstSeq: firstSeq)
+            var rowSeqs = firstSeq
+            do {
+                while let located = try segment.next() {
+                    let run = ChangeRun(author: replica.id, firstSeq: located.firstSeq, record: located.record, previousHash: previous,
+                                        entries: try segment.entries(of: located))
+                    check(run, of: replica)
+                    let hashes = run.chainHashes(hasher: &hasher)
+                    for (seq, bytes) in signatures.take(replica.index, in: run.firstSeq...run.lastSeq) {
+                        let hash = hashes[Int(seq - run.firstSeq)]
+                        guard let key = replica.publicKey else { continue }
+                        if CommitSignature(author: replica.id, seq: seq, bytes: bytes).verifies(hash: hash, key: key) {
+                            lastSigned = max(lastSigned, seq)
+                        } else {
+                            add(VerificationProblem(rule: "signature-invalid", replica: replica.id, seq: seq, record: run.record.rawValue,
+                                                    message: "the signature over change \(seq) does not verify with the replica's key \(key.hex.prefix(16))… (the change or one before it altered, or the signature swapped)"))
+                        }
+                    }
+                    previous = hashes.last
+                    rowSeqs = run.lastSeq + 1
+                    changeCount += run.entries.count
                 }
-            } else {
-                add(VerificationProblem(rule: "unknown-author", replica: replica.id, seq: run.firstSeq, record: run.record.rawValue,
-                                        message: "the replica has no known office and role, so its changes cannot be authorised"))
+            } catch {
+                add(VerificationProblem(rule: "undecodable", replica: replica.id, seq: rowSeqs, record: nil,
+                                        message: "the log row starting at seq \(firstSeq) cannot be decoded from seq \(rowSeqs) on: \(error)"))
             }
-            for (offset, entry) in run.entries.enumerated() {
-                if let problem = ChangeCheck.problem(kind: run.record.kind, field: entry.field, element: entry.element, value: entry.value) {
-                    add(VerificationProblem(rule: "schema", replica: replica.id, seq: run.firstSeq + UInt64(offset), record: run.record.rawValue, message: problem))
-                }
+            if rowSeqs != lastSeq + 1 {
+                add(VerificationProblem(rule: "chain-gap", replica: replica.id, seq: firstSeq, record: nil,
+                                        message: "the log row says it holds changes \(firstSeq)…\(lastSeq), but its runs hold \(firstSeq)…\(rowSeqs - 1)"))
             }
-            let hashes = run.chainHashes(hasher: &hasher)
-            let lastHash = hashes.last
-            for (seq, bytes) in signatures.take(replica.index, in: run.firstSeq...run.lastSeq) {
-                let hash = hashes[Int(seq - run.firstSeq)]
-                guard let key = replica.publicKey else { continue }
-                if CommitSignature(author: replica.id, seq: seq, bytes: bytes).verifies(hash: hash, key: key) {
-                    lastSigned = max(lastSigned, seq)
-                } else {
-                    add(VerificationProblem(rule: "signature-invalid", replica: replica.id, seq: seq, record: run.record.rawValue,
-                                            message: "the signature over change \(seq) does not verify with the replica's key \(key.hex.prefix(16))… (the change or one before it altered, or the signature swapped)"))
-                }
-            }
-            previous = lastHash
-            nextSeq = max(nextSeq, run.lastSeq + 1)
-            changeCount += run.entries.count
+            nextSeq = max(nextSeq, rowSeqs, lastSeq + 1)
         }
         closeChain()
         let stored = try ReceiptDigest.storedText(in: db)
@@ -222,7 +238,7 @@ extension ReplicaStore {
                                     message: "the runs of the log and the times they were received do not add up to the receipt digest in accord_meta (\(stored?.prefix(16) ?? "none")…, the log gives \(receipts.hex.prefix(16))…): a received time was altered, or a run added or removed behind Accord's back, so --as-of answers cannot be trusted"))
         }
         // A replica with a head but no change at all in the log.
-        let logged = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT replica FROM accord_change"))
+        let logged = Set(try Int64.fetchAll(db, sql: "SELECT DISTINCT replica FROM accord_log"))
         for replica in context.replicas.values.sorted(by: { $0.id < $1.id }) where replica.headSeq > 0 && !logged.contains(replica.index) {
             add(VerificationProblem(rule: "head-mismatch", replica: replica.id, seq: replica.headSeq, record: nil,
                                     message: "the replica's recorded head is seq \(replica.headSeq), but the log holds none of its changes"))

@@ -29,11 +29,13 @@ final class WriteContext {
     var replicasByIndex: [Int64: ReplicaID] = [:]
     /// The records touched so far: `slots` finds a record's place in `states` with one hash of
     /// its id, and `rows` tracks whether its collection row is written.
-    private var slots: [RecordID: Int] = [:]
+    private var slots = RecordSlots()
     private var states: [RecordState] = []
     private var rows: [RowProgress] = []
     /// Slots whose row was queued before their last change: `finish` queues them again.
     private var stale: [Int] = []
+    /// The log row being filled: runs of one author that follow each other.
+    private var segment: OpenSegment?
     private var changedReplicas: Set<ReplicaID> = []
     /// Per kind, the query of a record's state from its row (`RecordRow.stateSQL`).
     private var rowStates: [RecordKind: RawStatement] = [:]
@@ -45,6 +47,15 @@ final class WriteContext {
     private var receipts: ReceiptDigest
     private let receiptsAtStart: ReceiptDigest
 
+    private struct OpenSegment {
+        var author: ReplicaID
+        var replica: Int64
+        var firstSeq: UInt64
+        var lastSeq: UInt64
+        var previousHash: ChangeHash?
+        var runs: [ChangeRun] = []
+    }
+
     private enum RowProgress {
         case unwritten
         /// Queued with the record as it is now.
@@ -53,10 +64,11 @@ final class WriteContext {
         case stale
     }
 
-    /// The connection, once every queued insert is done: SQL run through it sees them, and the
-    /// insert thread is not using it.
+    /// The connection, once every queued insert is done: SQL run through it sees them (the log
+    /// row being filled too), and the insert thread is not using it.
     var db: Database {
         get throws {
+            try closeSegment()
             try pipeline.flush()
             return connection
         }
@@ -66,7 +78,7 @@ final class WriteContext {
         connection = db
         self.received = Int64(received)
         pipeline = InsertPipeline(execute: try LogInserter(db, received: Int64(received)).insert)
-        logWasEmpty = try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM accord_change)")!
+        logWasEmpty = try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM accord_log)")!
         let stored = try ReceiptDigest.storedText(in: db)
         guard let digest = stored.flatMap(ReceiptDigest.init(hex:)) else {
             throw DatabaseError(message: "accord_meta holds no valid receipt digest (\(stored ?? "none"))")
@@ -82,23 +94,34 @@ final class WriteContext {
 
     /// Stops the insert thread without waiting for what it has queued. Every transaction that
     /// made a context calls it before it ends, committed (after `finish`) or rolled back.
-    func close() { pipeline.close() }
+    ///
+    /// The states of the records touched are freed on another thread, while the transaction
+    /// commits: for a large import that is thousands of allocations the commit need not wait for.
+    func close() {
+        pipeline.close()
+        guard states.count > 1_000 else { return }
+        let retired = states
+        states = []
+        rows = []
+        slots = RecordSlots()
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(retired) {} }
+    }
 
     /// The merged state of a record (empty if it has no changes yet).
     func state(of id: RecordID) throws -> RecordState { states[try slot(of: id)] }
 
     /// The record's place in `states`, loading its state from its row on first use.
     private func slot(of id: RecordID) throws -> Int {
-        if let slot = slots[id] { return slot }
-        let state = logWasEmpty ? RecordState(id: id) : try storedState(of: id)
-        slots[id] = states.count
-        states.append(state)
-        rows.append(.unwritten)
-        return states.count - 1
+        try slots.slot(of: id, ids: { states[$0].id }) {
+            states.append(logWasEmpty ? RecordState(id: id) : try storedState(of: id))
+            rows.append(.unwritten)
+            return states.count - 1
+        }
     }
 
     /// The record as its row holds it (empty if it has none). Read through the raw statement:
-    /// every record a commit or merge touches is looked up once, most of them new.
+    /// every record a commit or merge touches is looked up once, most of them new. The log row
+    /// being filled stays open: this reads no log.
     private func storedState(of id: RecordID) throws -> RecordState {
         try pipeline.flush()
         var rows = try rowStates.removeValue(forKey: id.kind) ?? RawStatement(connection, sql: RecordRow.stateSQL(id.kind))
@@ -114,19 +137,13 @@ final class WriteContext {
     func storedChainHash(of author: ReplicaID, at seq: UInt64) throws -> ChangeHash? {
         guard let known = replicas[author], seq >= 1, seq <= known.headSeq else { return nil }
         if seq == known.headSeq { return known.headHash }
-        var rows = try RawStatement(db, sql: """
-            SELECT first_seq, hlc, body, record, prev_hash FROM accord_change WHERE replica = ? AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1
-            """)
-        defer { rows.reset() }
-        rows.bind(known.index)
-        rows.bind(Int64(seq))
-        guard try rows.next(), let record = RecordID(rows.text(at: 3)) else { return nil }
-        var reader = ByteReader(rows.blob(at: 2))
-        let entries = try RunBodyCodec.decode(&reader, count: 0, untilEnd: true, kind: record.kind, baseHLC: HLC(rawValue: UInt64(rows.int64(at: 1))))
-        let run = ChangeRun(author: author, firstSeq: UInt64(rows.int64(at: 0)), record: record,
-                            previousHash: rows.isNull(at: 4) ? nil : ChangeHash(bytes: rows.blob(at: 4)), entries: entries)
-        guard seq <= run.lastSeq else { return nil }
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT first_seq, prev_hash, runs FROM accord_log WHERE replica = ? AND first_seq <= ? ORDER BY first_seq DESC LIMIT 1
+            """, arguments: [known.index, Int64(seq)]) else { return nil }
         var hasher = ChangeHasher()
+        let (runs, _) = try LogSegment.chain(Array(row[2] as Data), author: author, firstSeq: UInt64(row[0] as Int64),
+                                             previousHash: (row[1] as Data?).flatMap { ChangeHash(bytes: Array($0)) }, hasher: &hasher)
+        guard let run = runs.first(where: { $0.lastSeq >= seq }), run.firstSeq <= seq else { return nil }
         return run.chainHashes(hasher: &hasher)[Int(seq - run.firstSeq)]
     }
 
@@ -154,14 +171,17 @@ final class WriteContext {
     /// Appends a run that directly follows its author's head (checked by the caller), merges it
     /// into the record's state and advances the author's head.
     func append(_ run: ChangeRun, lastHash: ChangeHash?) throws {
-        guard var author = replicas[run.author], let first = run.entries.first else { return }
+        guard var author = replicas[run.author], !run.entries.isEmpty else { return }
         // Load the record's state before the run joins the log, or it would be read back and applied twice.
         let slot = try slot(of: run.record)
-        RunBodyCodec.encode(run.entries, kind: run.record.kind, baseHLC: first.hlc, into: &pipeline.current.bodies)
-        pipeline.current.runs.append(InsertBatch.Run(
-            replica: author.index, firstSeq: Int64(run.firstSeq), lastSeq: Int64(run.lastSeq), record: run.record,
-            hlc: Int64(first.hlc.rawValue), previousHash: run.previousHash, bodyEnd: pipeline.current.bodies.bytes.count))
-        receipts.add(author: run.author, firstSeq: run.firstSeq, lastSeq: run.lastSeq, received: received)
+        let continues = segment.map { $0.author == run.author && $0.lastSeq + 1 == run.firstSeq && $0.runs.count < LogSegment.maxRuns } ?? false
+        if !continues {
+            try closeSegment()
+            segment = OpenSegment(author: run.author, replica: author.index, firstSeq: run.firstSeq, lastSeq: run.firstSeq - 1,
+                                  previousHash: run.previousHash)
+        }
+        segment!.runs.append(run)
+        segment!.lastSeq = run.lastSeq
 
         run.apply(to: &states[slot])
         // The row is queued at once, so that it is written while this thread goes on; a record
@@ -183,6 +203,16 @@ final class WriteContext {
         try pipeline.submitIfFull()
     }
 
+    /// Queues the log row being filled, if any, and adds it to the receipt digest.
+    private func closeSegment() throws {
+        guard let open = segment else { return }
+        pipeline.current.segments.append(InsertBatch.Segment(replica: open.replica, firstSeq: Int64(open.firstSeq), lastSeq: Int64(open.lastSeq),
+                                                             previousHash: open.previousHash, runs: open.runs))
+        receipts.add(author: open.author, firstSeq: open.firstSeq, lastSeq: open.lastSeq, received: received)
+        segment = nil
+        try pipeline.submitIfFull()
+    }
+
     /// Queues a signature (already verified, or just made) to be stored beside the changes it covers.
     func store(_ signature: CommitSignature) throws {
         guard let known = replicas[signature.author] else { return }
@@ -193,6 +223,7 @@ final class WriteContext {
     /// Writes the rows of every record touched, the new replica heads and the receipt digest,
     /// once every queued insert is done.
     func finish() throws {
+        try closeSegment()
         for slot in stale {
             pipeline.current.rows.append(states[slot])
             rows[slot] = .queued
@@ -215,35 +246,34 @@ final class WriteContext {
 /// The SQL of an `InsertBatch`: the statements a write transaction's inserts use, owned by
 /// whichever thread holds the connection (see `InsertPipeline`).
 private final class LogInserter {
-    private var insertRun: RawStatement
+    private var insertSegment: RawStatement
     private var insertSignature: RawStatement
     private var upserts: [RecordKind: RawStatement] = [:]
     private var stamps = ByteWriter(capacity: 256)
+    private var runs = ByteWriter(capacity: 16 * 1024)
+    private var body = ByteWriter(capacity: 512)
     private let received: Int64
 
     init(_ db: Database, received: Int64) throws {
         self.received = received
-        insertRun = try RawStatement(db, sql: """
-            INSERT INTO accord_change (replica, first_seq, last_seq, record, hlc, received, prev_hash, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        insertSegment = try RawStatement(db, sql: """
+            INSERT INTO accord_log (replica, first_seq, last_seq, received, prev_hash, runs) VALUES (?, ?, ?, ?, ?, ?)
             """)
         insertSignature = try RawStatement(db, sql: "INSERT OR IGNORE INTO accord_signature (replica, seq, signature) VALUES (?, ?, ?)")
         for kind in RecordKind.allCases { upserts[kind] = try RawStatement(db, sql: RecordRow.upsertSQL(kind)) }
     }
 
     func insert(_ batch: inout InsertBatch) throws {
-        var bodyStart = 0
-        for run in batch.runs {
-            insertRun.bind(run.replica)
-            insertRun.bind(run.firstSeq)
-            insertRun.bind(run.lastSeq)
-            insertRun.bind(run.record.rawValue)
-            insertRun.bind(run.hlc)
-            insertRun.bind(received)
-            insertRun.bind(run.previousHash)
-            insertRun.bind(batch.bodies.bytes[bodyStart..<run.bodyEnd])
-            try insertRun.execute()
-            bodyStart = run.bodyEnd
+        for segment in batch.segments {
+            runs.removeAll()
+            for run in segment.runs { LogSegment.append(run, to: &runs, scratch: &body) }
+            insertSegment.bind(segment.replica)
+            insertSegment.bind(segment.firstSeq)
+            insertSegment.bind(segment.lastSeq)
+            insertSegment.bind(received)
+            insertSegment.bind(segment.previousHash)
+            insertSegment.bind(runs.bytes)
+            try insertSegment.execute()
         }
         for state in batch.rows {
             let kind = state.id.kind

@@ -7,14 +7,15 @@ import Testing
 /// row must continue from the same state a replay of the log gives, or replicas would diverge.
 @Suite("Record stamps")
 struct RecordStampsPropertyTests {
-    private static let authors = [ReplicaID("00000000000000a1")!, ReplicaID("00000000000000b2")!, ReplicaID("ffffffffffffff03")!]
+    // More authors than `RecordStamps` holds inline.
+    private static let authors = ["00000000000000a1", "ffffffffffffff03", "00000000000000b2", "0000000000000004", "8000000000000005"].map { ReplicaID($0)! }
     private static let activity = RecordID("act-KE-abc123")!
 
     /// Random writes to an activity: scalars of its schema, elements of its sets (added and
     /// removed), `_deleted`, and fields of a newer version (scalars, flags and set elements).
     private static let changes = Gen.uint64().array(of: 0...40).map { seeds in
         seeds.enumerated().map { offset, seed -> Change in
-            let author = authors[Int(seed % 3)]
+            let author = authors[Int(seed % 5)]
             let hlc = HLC(rawValue: (1_700_000_000_000 + (seed >> 8) % 5_000) << 16 | (seed >> 40) % 7)
             let choice = Int((seed >> 2) % 9)
             let text = ["", "Customs", "京都 training", "e\u{0301}", "x"][Int((seed >> 20) % 5)]

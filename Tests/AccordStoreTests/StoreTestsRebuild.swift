@@ -41,7 +41,7 @@ struct StoreTestsRebuild {
         let folder = try StoreTestFolder()
         let hub = try populatedHub(folder)
         let expected = try hub.dump()
-        let log = try hub.dump(tables: ["accord_change"])
+        let log = try hub.dump(tables: ["accord_log"])
         let outside = try DatabaseQueue(path: hub.path)
         try outside.write { db in
             try db.execute(sql: "UPDATE activity SET title = 'tampered', participant_count = 999 WHERE id IN (SELECT id FROM activity ORDER BY id LIMIT 3)")
@@ -52,7 +52,7 @@ struct StoreTestsRebuild {
         #expect(try hub.dump() != expected)
         try hub.rebuild()
         #expect(try hub.dump() == expected)
-        #expect(try hub.dump(tables: ["accord_change"]) == log)
+        #expect(try hub.dump(tables: ["accord_log"]) == log)
     }
 
     /// A reopened replica rebuilds to the same tables too (nothing lives only in memory).

@@ -51,7 +51,7 @@ struct StoreTestsSQLite {
             return result
         }
         let expected = try reference.read(layout)
-        #expect(Set(expected.keys).isSuperset(of: ["activity", "training_variant", "alert_upload", "accord_change", "accord_replica", "accord_meta"]))
+        #expect(Set(expected.keys).isSuperset(of: ["activity", "training_variant", "alert_upload", "accord_log", "accord_replica", "accord_meta"]))
         #expect(try store.read(layout) == expected)
         for kind in RecordKind.allCases {
             #expect(try store.read { db in try db.columns(in: kind.rawValue).map(\.name) } == ReplicaSQL.storedColumns(of: kind))
@@ -113,44 +113,82 @@ struct StoreTestsSQLite {
         #expect(error?.description.contains("accord init") == true)
     }
 
-    /// Turns a replica file back into format 3 as Accord wrote it: a record index on the log and
-    /// no stamps in the collection tables.
+    /// Turns a replica file back into format 3 as Accord wrote it: one log row per run, each with
+    /// its record, first hlc and previous hash, a record index, no stamps in the collection
+    /// tables, and the receipt digest of those rows.
     private static func downgradeToFormat3(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE accord_change (replica INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+              record TEXT NOT NULL, hlc INTEGER NOT NULL, received INTEGER NOT NULL, prev_hash BLOB, body BLOB NOT NULL,
+              PRIMARY KEY (replica, first_seq)) STRICT, WITHOUT ROWID
+            """)
         try db.execute(sql: "CREATE INDEX accord_change_by_record ON accord_change(record)")
+        var receipts = ReceiptDigest()
+        var hasher = ChangeHasher()
+        for row in try Row.fetchAll(db, sql: "SELECT l.replica, r.id, l.first_seq, l.prev_hash, l.runs, l.received FROM accord_log l JOIN accord_replica r ON r.idx = l.replica") {
+            let author = ReplicaID(row[1] as String)!
+            let runs = try LogSegment.chain(Array(row[4] as Data), author: author, firstSeq: UInt64(row[2] as Int64),
+                                            previousHash: (row[3] as Data?).flatMap { ChangeHash(bytes: Array($0)) }, hasher: &hasher).runs
+            for run in runs {
+                var body = ByteWriter()
+                RunBodyCodec.encode(run.entries, kind: run.record.kind, baseHLC: run.entries[0].hlc, into: &body)
+                try db.execute(sql: "INSERT INTO accord_change VALUES (?, ?, ?, ?, ?, ?, ?, ?)", arguments: [
+                    row[0] as Int64, Int64(run.firstSeq), Int64(run.lastSeq), run.record.rawValue, Int64(run.entries[0].hlc.rawValue),
+                    row[5] as Int64, run.previousHash.map { Data($0.bytes) }, Data(body.bytes)])
+                receipts.add(author: author, firstSeq: run.firstSeq, lastSeq: run.lastSeq, received: row[5])
+            }
+        }
+        try db.execute(sql: "DROP TABLE accord_log")
         for kind in RecordKind.allCases { try db.execute(sql: "ALTER TABLE \(kind.rawValue) DROP COLUMN accord_stamps") }
+        try db.execute(sql: "UPDATE accord_meta SET value = ? WHERE key = 'receipts'", arguments: [receipts.hex])
         try db.execute(sql: "UPDATE accord_meta SET value = '3' WHERE key = 'format'")
     }
 
     /// A replica with records of every kind, a removed set element and a deleted record: what
     /// the stamps an upgrade computes must capture.
+    /// Each commit a millisecond after the last, so that the upgrade, which keeps runs received at
+    /// one time in one log row, gives back the rows the commits wrote.
     private static func replicaToUpgrade(_ folder: StoreTestFolder) throws -> ReplicaStore {
-        let store = try folder.replica("nairobi", office: "KE")
-        for domain in ["one.example", "two.example"] {
-            try store.write(RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: domain), [FieldWrite(field: "domain", value: .string(domain))])
+        let clock = StoreTestClock(1_767_225_600_000)
+        let store = try folder.replica("nairobi", office: "KE", clock: clock)
+        func write(_ id: RecordID, _ writes: [FieldWrite]) throws {
+            clock.advance(by: 1)
+            try store.write(id, writes)
         }
-        try store.write(RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: "two.example"), [FieldWrite(field: "_deleted", value: .bool(true))])
+        for domain in ["one.example", "two.example"] {
+            try write(RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: domain), [FieldWrite(field: "domain", value: .string(domain))])
+        }
+        try write(RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: "two.example"), [FieldWrite(field: "_deleted", value: .bool(true))])
         let activity = RecordID.random(kind: .activity, owner: OfficeCode("KE")!)
-        try store.write(activity, [FieldWrite(field: "title", value: .string("Customs training")),
-                                   FieldWrite(field: "participating_countries", element: "KE", value: .bool(true)),
-                                   FieldWrite(field: "participating_countries", element: "UG", value: .bool(true))])
-        try store.write(activity, [FieldWrite(field: "participating_countries", element: "UG", value: .bool(false))])
+        try write(activity, [FieldWrite(field: "title", value: .string("Customs training")),
+                             FieldWrite(field: "participating_countries", element: "KE", value: .bool(true)),
+                             FieldWrite(field: "participating_countries", element: "UG", value: .bool(true))])
+        try write(activity, [FieldWrite(field: "participating_countries", element: "UG", value: .bool(false))])
         return store
     }
 
-    /// A format-3 file (before stamps in the rows) opens as format 4: the record index is gone,
-    /// every row has the stamps a fresh replica would have, and it verifies.
+    /// A format-3 file (a log row per run) opens as format 4: the runs are in `accord_log`, the
+    /// old table and its record index are gone, every row has the stamps a fresh replica would
+    /// have, every change and its hash is what it was, and it verifies.
     @Test func aFormat3ReplicaIsUpgradedOnOpen() throws {
         let folder = try StoreTestFolder()
         let store = try Self.replicaToUpgrade(folder)
         let tables = try store.dump()
+        let log = try store.dump(tables: ["accord_log"])
+        var changes: [LoggedChange] = []
+        try store.forEachChange { changes.append($0) }
         try store.close()
         let raw = try DatabaseQueue(path: folder.path("nairobi.accord"))
         try raw.write(Self.downgradeToFormat3)
         try raw.close()
         let upgraded = try ReplicaStore.open(at: folder.path("nairobi.accord"))
         #expect(try upgraded.read { db in try String.fetchOne(db, sql: "SELECT value FROM accord_meta WHERE key = 'format'") } == "4")
-        #expect(try upgraded.read { db in try db.indexes(on: "accord_change").map(\.name) }.allSatisfy { !$0.contains("by_record") })
+        #expect(try upgraded.read { db in try db.tableExists("accord_change") } == false)
+        #expect(try upgraded.dump(tables: ["accord_log"]) == log)
         #expect(try upgraded.dump() == tables)
+        var upgradedChanges: [LoggedChange] = []
+        try upgraded.forEachChange { upgradedChanges.append($0) }
+        #expect(upgradedChanges == changes)
         #expect(try upgraded.verify().isValid)
     }
 

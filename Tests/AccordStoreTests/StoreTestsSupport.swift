@@ -111,7 +111,7 @@ extension ReplicaStore {
 
     /// The number of changes in the log, and every table row: what "changes nothing" compares.
     func fingerprint() throws -> [String: [String]] {
-        var everything = try dump(tables: RecordKind.allCases.map(\.rawValue) + ["accord_change", "accord_replica", "accord_meta"])
+        var everything = try dump(tables: RecordKind.allCases.map(\.rawValue) + ["accord_log", "accord_replica", "accord_meta"])
         everything["version_vector"] = try versionVector().heads.map { "\($0.key)=\($0.value)" }.sorted()
         return everything
     }

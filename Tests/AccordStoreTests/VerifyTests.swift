@@ -26,7 +26,9 @@ struct VerifyTests {
                 FieldWrite(field: "domain", value: .string(domain)), FieldWrite(field: "status", value: .string("offline")),
             ])
         }
-        _ = try store.merge(other.missingChanges(for: VersionVector(), limit: 1000), options: MergeOptions(trustedPeers: [other.identity.id]))
+        // Merged in two syncs (a batch ends at the first signature), so the log holds a row for each commit.
+        _ = try store.merge(other.missingChanges(for: VersionVector(), limit: 1), options: MergeOptions(trustedPeers: [other.identity.id]))
+        _ = try store.merge(other.missingChanges(for: store.versionVector(), limit: 1000), options: MergeOptions(trustedPeers: [other.identity.id]))
         try other.close()
         return store
     }
@@ -73,10 +75,16 @@ struct VerifyTests {
     @Test func alteredValueInTheLogBreaksTheChain() throws {
         let report = try verifyAfter { db in
             // Re-stamp the first run of replica bb: its hash changes, so the second run no longer chains to it.
-            try db.execute(sql: """
-                UPDATE accord_change SET hlc = hlc + 1
-                WHERE replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb') AND first_seq = 1
-                """)
+            let replica = "(SELECT idx FROM accord_replica WHERE id = '00000000000000bb')"
+            var hasher = ChangeHasher()
+            let stored = try #require(try Data.fetchOne(db, sql: "SELECT runs FROM accord_log WHERE replica = \(replica) AND first_seq = 1"))
+            let runs = try LogSegment.chain(Array(stored), author: ReplicaID("00000000000000bb")!, firstSeq: 1, previousHash: nil, hasher: &hasher).runs
+            var restamped = ByteWriter(), scratch = ByteWriter()
+            for var run in runs {
+                run.entries = run.entries.map { ChangeRun.Entry(hlc: HLC(rawValue: $0.hlc.rawValue + 1), field: $0.field, element: $0.element, value: $0.value) }
+                LogSegment.append(run, to: &restamped, scratch: &scratch)
+            }
+            try db.execute(sql: "UPDATE accord_log SET runs = ? WHERE replica = \(replica) AND first_seq = 1", arguments: [Data(restamped.bytes)])
         }
         // Its author's signature over it no longer verifies, the next run no longer chains to it,
         // and the stamps kept in the record's row are no longer those of a replay.
@@ -88,11 +96,11 @@ struct VerifyTests {
 
     @Test func alteredBodyOfTheLastRunMismatchesTheHead() throws {
         let report = try verifyAfter { db in
-            let sql = "SELECT body FROM accord_change WHERE replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb') AND first_seq = 7"
+            let sql = "SELECT runs FROM accord_log WHERE replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb') AND first_seq = 7"
             var body = try Data.fetchOne(db, sql: sql)!
             let range = try #require(body.range(of: Data("online".utf8)))
             body.replaceSubrange(range, with: Data("onlinf".utf8))
-            try db.execute(sql: "UPDATE accord_change SET body = ? WHERE first_seq = 7", arguments: [body])
+            try db.execute(sql: "UPDATE accord_log SET runs = ? WHERE first_seq = 7", arguments: [body])
         }
         let rules = Set(report.problems.map(\.rule))
         #expect(rules.contains("head-mismatch"))
@@ -102,7 +110,7 @@ struct VerifyTests {
 
     @Test func deletedChangeLeavesAGap() throws {
         let report = try verifyAfter { db in
-            try db.execute(sql: "DELETE FROM accord_change WHERE first_seq = 4 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb')")
+            try db.execute(sql: "DELETE FROM accord_log WHERE first_seq = 4 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb')")
         }
         #expect(report.problems.contains { $0.rule == "chain-gap" && $0.replica == ReplicaID("00000000000000bb") && $0.seq == 7 })
         let orphan = RecordID.alert(contributor: OfficeCode("KE")!, normalizedDomain: "two.example").rawValue
@@ -112,7 +120,7 @@ struct VerifyTests {
 
     @Test func deletedLastChangeMismatchesTheHead() throws {
         let report = try verifyAfter { db in
-            try db.execute(sql: "DELETE FROM accord_change WHERE first_seq = 3 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000aa')")
+            try db.execute(sql: "DELETE FROM accord_log WHERE first_seq = 3 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000aa')")
         }
         #expect(report.problems.contains { $0.rule == "head-mismatch" && $0.replica == ReplicaID("00000000000000aa") })
     }
@@ -120,9 +128,9 @@ struct VerifyTests {
     @Test func reorderedSequenceNumbersBreakTheChain() throws {
         let report = try verifyAfter { db in
             let replica = "(SELECT idx FROM accord_replica WHERE id = '00000000000000bb')"
-            try db.execute(sql: "UPDATE accord_change SET first_seq = -4, last_seq = -6 WHERE replica = \(replica) AND first_seq = 4")
-            try db.execute(sql: "UPDATE accord_change SET first_seq = 4, last_seq = 6 WHERE replica = \(replica) AND first_seq = 7")
-            try db.execute(sql: "UPDATE accord_change SET first_seq = 7, last_seq = 9 WHERE replica = \(replica) AND first_seq = -4")
+            try db.execute(sql: "UPDATE accord_log SET first_seq = -4, last_seq = -6 WHERE replica = \(replica) AND first_seq = 4")
+            try db.execute(sql: "UPDATE accord_log SET first_seq = 4, last_seq = 6 WHERE replica = \(replica) AND first_seq = 7")
+            try db.execute(sql: "UPDATE accord_log SET first_seq = 7, last_seq = 9 WHERE replica = \(replica) AND first_seq = -4")
         }
         #expect(report.problems.contains { $0.rule == "chain-broken" && $0.seq == 4 })
     }
@@ -130,14 +138,14 @@ struct VerifyTests {
     @Test func alteredReceiptTimeIsNamed() throws {
         let report = try verifyAfter { db in
             // Back-date when the other laptop's changes arrived: `--as-of` would show them a day early.
-            try db.execute(sql: "UPDATE accord_change SET received = received - 86400000 WHERE replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000aa')")
+            try db.execute(sql: "UPDATE accord_log SET received = received - 86400000 WHERE replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000aa')")
         }
         #expect(report.problems.map(\.rule) == ["receipt-mismatch"])
     }
 
     @Test func removedRunAndReceiptsAreBothNamed() throws {
         let report = try verifyAfter { db in
-            try db.execute(sql: "DELETE FROM accord_change WHERE first_seq = 3 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000aa')")
+            try db.execute(sql: "DELETE FROM accord_log WHERE first_seq = 3 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000aa')")
         }
         #expect(report.problems.contains { $0.rule == "receipt-mismatch" })
         #expect(report.problems.contains { $0.rule == "head-mismatch" && $0.replica == ReplicaID("00000000000000aa") })
@@ -187,7 +195,7 @@ struct VerifyTests {
         let report = try verifyAfter { db in
             // Replica aa's first run re-labelled as replica bb's tenth and later changes: it claims another author.
             try db.execute(sql: """
-                UPDATE accord_change SET replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb'), first_seq = 10, last_seq = 11
+                UPDATE accord_log SET replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000bb'), first_seq = 10, last_seq = 11
                 WHERE first_seq = 1 AND replica = (SELECT idx FROM accord_replica WHERE id = '00000000000000aa')
                 """)
         }
@@ -244,13 +252,13 @@ struct VerifyTests {
                                ])
         let lastHash = try #require(forged.lastHash(hasher: &hasher))
         let signature = try key.sign(author: nairobi, seq: forged.lastSeq, hash: lastHash)
-        var body = ByteWriter()
-        RunBodyCodec.encode(forged.entries, kind: .replica, baseHLC: forged.entries[0].hlc, into: &body)
+        var runs = ByteWriter(), scratch = ByteWriter()
+        LogSegment.append(forged, to: &runs, scratch: &scratch)
         let raw = try DatabaseQueue(path: store.path)
         try raw.write { db in
             let index = try #require(try Int64.fetchOne(db, sql: "SELECT idx FROM accord_replica WHERE id = ?", arguments: [nairobi.rawValue]))
-            try db.execute(sql: "INSERT INTO accord_change VALUES (?, 2, 4, ?, ?, 0, ?, ?)",
-                           arguments: [index, forged.record.rawValue, Int64(forged.entries[0].hlc.rawValue), Data(head.bytes), Data(body.bytes)])
+            try db.execute(sql: "INSERT INTO accord_log (replica, first_seq, last_seq, received, prev_hash, runs) VALUES (?, 2, 4, 0, ?, ?)",
+                           arguments: [index, Data(head.bytes), Data(runs.bytes)])
             try db.execute(sql: "UPDATE accord_replica SET head_seq = 4, head_hash = ? WHERE idx = ?", arguments: [Data(lastHash.bytes), index])
             try db.execute(sql: "INSERT INTO accord_signature VALUES (?, 4, ?)", arguments: [index, Data(signature.bytes)])
             // A consistent forgery: the receipt digest accounts for the added run too.
