@@ -8,16 +8,35 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
     public let kind: RecordKind
     public let owner: OfficeCode
 
-    /// Parses an id; nil if it is not of the form above.
+    /// Parses an id; nil if it is not of the form above. Byte by byte, with no intermediate
+    /// strings: every run read from the log or a wire batch parses its record's id.
     public init?(_ rawValue: String) {
-        let parts = rawValue.split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let kind = RecordKind(idPrefix: parts[0]),
-              let owner = OfficeCode(String(parts[1])),
-              (1...64).contains(parts[2].utf8.count),
-              parts[2].utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 122) }) else { return nil }
+        var text = rawValue
+        guard let (kind, owner) = text.withUTF8({ Self.parse($0) }) else { return nil }
         self.rawValue = rawValue
         self.kind = kind
         self.owner = owner
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> (RecordKind, OfficeCode)? {
+        let dash = UInt8(ascii: "-")
+        guard let first = bytes.firstIndex(of: dash),
+              let second = bytes[(first + 1)...].firstIndex(of: dash) else { return nil }
+        let kind: RecordKind
+        switch first {
+        case 2 where bytes[0] == UInt8(ascii: "t") && bytes[1] == UInt8(ascii: "v"): kind = .trainingVariant
+        case 3 where bytes[0..<3].elementsEqual("act".utf8): kind = .activity
+        case 5 where bytes[0..<5].elementsEqual("alert".utf8): kind = .alertUpload
+        case 7 where bytes[0..<7].elementsEqual("replica".utf8): kind = .replica
+        default: return nil
+        }
+        let ownerBytes = bytes[(first + 1)..<second]
+        guard ownerBytes.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }),
+              let owner = OfficeCode(String(decoding: ownerBytes, as: UTF8.self)) else { return nil }
+        let token = bytes[(second + 1)...]
+        guard (1...64).contains(token.count),
+              token.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 122) }) else { return nil }
+        return (kind, owner)
     }
 
     private init(kind: RecordKind, owner: OfficeCode, token: String) {

@@ -126,7 +126,10 @@ public struct RecordState: Sendable, Equatable {
     /// ALERT entries. `deleted` appears only when true and asked for.
     public func json(includeDeletedFlag: Bool = false) -> JSONValue {
         let schema = RecordSchema.of(id.kind)
-        var members: [String: JSONValue] = ["id": .string(id.rawValue), "owner": .string(id.owner.rawValue)]
+        // Sized once: `list --as-of` builds one of these per record.
+        var members: [String: JSONValue] = Dictionary(minimumCapacity: schema.fields.count + 4 + unknownScalars.count + unknownSets.count)
+        members["id"] = .string(id.rawValue)
+        members["owner"] = .string(id.owner.rawValue)
         if id.kind == .alertUpload { members["contributor"] = .string(id.owner.rawValue) }
         for (position, spec) in schema.fields.enumerated() {
             members[spec.name] = spec.type.isSet ? .array(elements(at: position).map { .string($0) }) : value(at: position).json

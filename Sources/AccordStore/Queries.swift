@@ -106,17 +106,33 @@ extension ReplicaStore {
     }
 
     /// Live (or, if asked, also deleted) records of a collection as this replica knew them at
-    /// `instant`, replayed from the log.
-    public func list(_ kind: RecordKind, asOf instant: UInt64, includeDeleted: Bool = false) throws -> [JSONValue] {
+    /// `instant`, replayed from the log, at most `recordsInMemory` records at a time.
+    public func list(_ kind: RecordKind, asOf instant: UInt64, includeDeleted: Bool = false,
+                     recordsInMemory: Int = ReplicaStore.defaultRecordsInMemory) throws -> [JSONValue] {
         try pool.read { db in
             var records: [JSONValue] = []
             try ReadContext.mapped(db) {
-                try ReadContext(db).forEachRecord(of: kind, receivedUpTo: instant) { state in
-                    if includeDeleted || !state.isDeleted { records.append(state.json(includeDeletedFlag: includeDeleted)) }
+                try ReadContext(db, recordsInMemory: recordsInMemory).forEachPass(of: kind, receivedUpTo: instant) { states in
+                    let shown = includeDeleted ? states : states.filter { !$0.isDeleted }
+                    records += Self.documents(of: shown, includeDeletedFlag: includeDeleted)
                 }
             }
             return records
         }
+    }
+
+    /// The interchange documents of `states`, in order, built on every core: for a large
+    /// `list --as-of` they cost more than the replay.
+    static func documents(of states: [RecordState], includeDeletedFlag: Bool) -> [JSONValue] {
+        let chunks = states.count < 2_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        guard chunks > 1 else { return states.map { $0.json(includeDeletedFlag: includeDeletedFlag) } }
+        let size = (states.count + chunks - 1) / chunks
+        let parts = DocumentParts(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = min(chunk * size, states.count) ..< min((chunk + 1) * size, states.count)
+            parts.set(chunk, states[range].map { $0.json(includeDeletedFlag: includeDeletedFlag) })
+        }
+        return parts.joined
     }
 
     /// Every change to a record (or to one field of it), oldest stamp first.
@@ -169,18 +185,26 @@ extension ReplicaStore {
         }
     }
 
-    /// Recreates every collection table from the change log, in one transaction.
-    public func rebuild() throws {
-        try pool.write(Self.rebuildTables)
+    /// How many records the replays of the whole log (`rebuild`, `verify`, `list --as-of`) hold
+    /// in memory at once, by default: some 100 MB at most. A larger replica is replayed in
+    /// passes over ranges of ids.
+    public static let defaultRecordsInMemory = 100_000
+
+    /// Recreates every collection table from the change log, in one transaction, replaying at
+    /// most `recordsInMemory` records at a time.
+    public func rebuild(recordsInMemory: Int = ReplicaStore.defaultRecordsInMemory) throws {
+        try pool.write { db in try Self.rebuildTables(db, recordsInMemory: recordsInMemory) }
     }
 
-    static func rebuildTables(_ db: Database) throws {
-        let context = try ReadContext(db)
-        for kind in RecordKind.allCases { try db.execute(sql: "DELETE FROM \(kind.rawValue)") }
-        var upserts: [RecordKind: RawStatement] = [:]
+    static func rebuildTables(_ db: Database, recordsInMemory: Int = ReplicaStore.defaultRecordsInMemory) throws {
+        let context = try ReadContext(db, recordsInMemory: recordsInMemory)
         var stamps = ByteWriter()
+        var upserts: [RecordKind: RawStatement] = [:]
         try ReadContext.mapped(db) {
-            try context.forEachRecord { state in
+            // Passes over a large replica are planned from the tables' rows: before they go.
+            let passes = try context.passes(of: nil)
+            for kind in RecordKind.allCases { try db.execute(sql: "DELETE FROM \(kind.rawValue)") }
+            try context.forEachRecord(passes: passes) { state in
                 var upsert = try upserts.removeValue(forKey: state.id.kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(state.id.kind))
                 RecordRow.bind(state, into: &upsert, stamps: &stamps)
                 try upsert.execute()
@@ -195,9 +219,12 @@ struct ReadContext {
     let db: Database
     var replicas: [ReplicaID: KnownReplica] = [:]
     var byIndex: [Int64: KnownReplica] = [:]
+    /// How many records a pass of `forEachRecord` replays at once.
+    let recordsInMemory: Int
 
-    init(_ db: Database) throws {
+    init(_ db: Database, recordsInMemory: Int = ReplicaStore.defaultRecordsInMemory) throws {
         self.db = db
+        self.recordsInMemory = max(1, recordsInMemory)
         for row in try Row.fetchAll(db, sql: "SELECT idx, id, office, role, name, head_seq, head_hash, public_key FROM accord_replica") {
             let replica = try KnownReplica(row: row)
             replicas[replica.id] = replica
@@ -254,52 +281,97 @@ struct ReadContext {
     /// to `body`: what `rebuild` writes, `verify` compares with the tables and `list --as-of`
     /// prints. Only records of `kind` if given, only runs received by `instant` if given.
     ///
-    /// The log is kept in the order it was stored, so its runs are first copied, one row each,
-    /// into a temporary table and read back sorted by record (SQLite's external sort): one
-    /// record is in memory at a time, however large the replica.
-    func forEachRecord(of kind: RecordKind? = nil, receivedUpTo instant: UInt64? = nil, _ body: (RecordState) throws -> Void) throws {
-        try db.execute(sql: "DROP TABLE IF EXISTS temp.accord_replay")
-        try db.execute(sql: "CREATE TEMP TABLE accord_replay (record TEXT NOT NULL, replica INTEGER NOT NULL, first_seq INTEGER NOT NULL, hlc INTEGER NOT NULL, count INTEGER NOT NULL, body BLOB NOT NULL)")
-        defer { try? db.execute(sql: "DROP TABLE temp.accord_replay") }
-        var insert = try RawStatement(db, sql: "INSERT INTO temp.accord_replay VALUES (?, ?, ?, ?, ?, ?)")
-        var rows = try RawStatement(db, sql: "SELECT replica, first_seq, runs FROM accord_log" + (instant == nil ? "" : " WHERE received <= ?"))
-        defer {
-            rows.reset()
-            insert.reset()
+    /// The log is kept in the order it was stored, not by record, so each pass over it replays
+    /// the records of one range of ids into memory, then hands them on sorted. Up to
+    /// `recordsInMemory` records are one pass; more are cut into ranges of about that many
+    /// (`passes(of:)`), so memory stays bounded however large the replica. `passes` lets a
+    /// caller plan them before it changes the tables they are planned from.
+    func forEachRecord(of kind: RecordKind? = nil, receivedUpTo instant: UInt64? = nil, passes: [ReplayPass]? = nil,
+                       _ body: (RecordState) throws -> Void) throws {
+        try forEachPass(of: kind, receivedUpTo: instant, passes: passes) { states in
+            for state in states { try body(state) }
         }
-        if let instant { rows.bind(Int64(instant)) }
-        while try rows.next() {
-            var segment = LogSegment.Reader(rows.blob(at: 2), firstSeq: UInt64(rows.int64(at: 1)))
-            let replica = rows.int64(at: 0)
-            while let run = try segment.next() {
-                if let kind, run.record.kind != kind { continue }
-                insert.bind(run.record.rawValue)
-                insert.bind(replica)
-                insert.bind(Int64(run.firstSeq))
-                insert.bind(Int64(run.baseHLC.rawValue))
-                insert.bind(Int64(run.count))
-                insert.bind(segment.bytes[run.body])
-                try insert.execute()
-            }
-        }
-        var sorted = try RawStatement(db, sql: "SELECT replica, first_seq, hlc, count, body, record FROM temp.accord_replay ORDER BY record")
-        defer { sorted.reset() }
-        var current: RecordState?
-        var currentID: [UInt8] = []
-        while try sorted.next() {
-            if current == nil || !sorted.text(at: 5, equals: currentID) {
-                if let state = current { try body(state) }
-                let text = sorted.text(at: 5)
-                guard let id = RecordID(text) else { throw DatabaseError(message: "accord_log holds malformed record id \(text)") }
-                current = RecordState(id: id)
-                currentID = Array(text.utf8)
-            }
-            var reader = ByteReader(sorted.blob(at: 4))
-            try RunBodyCodec.apply(&reader, count: Int(sorted.int64(at: 3)), author: try author(sorted.int64(at: 0)),
-                                   firstSeq: UInt64(sorted.int64(at: 1)), baseHLC: HLC(rawValue: UInt64(sorted.int64(at: 2))), to: &current!)
-        }
-        if let state = current { try body(state) }
     }
+
+    /// `forEachRecord` a pass at a time: `body` gets the records of each pass, sorted by id.
+    func forEachPass(of kind: RecordKind? = nil, receivedUpTo instant: UInt64? = nil, passes: [ReplayPass]? = nil,
+                     _ body: ([RecordState]) throws -> Void) throws {
+        for pass in try passes ?? self.passes(of: kind) {
+            var slots = RecordSlots()
+            var states: [RecordState] = []
+            var rows = try RawStatement(db, sql: "SELECT replica, first_seq, runs FROM accord_log" + (instant == nil ? "" : " WHERE received <= ?"))
+            defer { rows.reset() }
+            if let instant { rows.bind(Int64(instant)) }
+            while try rows.next() {
+                let author = try self.author(rows.int64(at: 0))
+                var segment = LogSegment.Reader(rows.blob(at: 2), firstSeq: UInt64(rows.int64(at: 1)))
+                while let run = try segment.next() {
+                    guard pass.contains(run.record) else { continue }
+                    let slot = slots.slot(of: run.record, ids: { states[$0].id }) {
+                        states.append(RecordState(id: run.record))
+                        return states.count - 1
+                    }
+                    try segment.apply(run, author: author, to: &states[slot])
+                }
+            }
+            // Ids are ASCII, whose String order is byte order (SQLite's for the tables).
+            var order = states.indices.map { (id: states[$0].id.rawValue, index: $0) }
+            order.sort { $0.id < $1.id }
+            try body(order.map { states[$0.index] })
+        }
+    }
+
+    /// The passes that replay the records of `kind` (every kind if nil): one when the tables
+    /// hold at most `recordsInMemory` of them, else ranges of about that many ids of each kind,
+    /// taken from its table. Together they cover every id, so a record only the log knows still
+    /// falls in one.
+    func passes(of kind: RecordKind?) throws -> [ReplayPass] {
+        let kinds = kind.map { [$0] } ?? RecordKind.allCases
+        var counts: [RecordKind: Int] = [:]
+        for kind in kinds { counts[kind] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(kind.rawValue)") ?? 0 }
+        if counts.values.reduce(0, +) <= recordsInMemory { return [ReplayPass(kind: kind, lower: nil, upper: nil)] }
+        var passes: [ReplayPass] = []
+        for kind in kinds {
+            var bounds: [String] = []
+            if counts[kind]! > recordsInMemory {
+                let ids = try String.fetchCursor(db, sql: "SELECT id FROM \(kind.rawValue) ORDER BY id")
+                var index = 0
+                while let id = try ids.next() {
+                    if index > 0 && index % recordsInMemory == 0 { bounds.append(id) }
+                    index += 1
+                }
+            }
+            passes += zip([nil] + bounds, bounds + [nil]).map { ReplayPass(kind: kind, lower: $0, upper: $1) }
+        }
+        return passes
+    }
+}
+
+/// One pass of `ReadContext.forEachRecord`: the records of one kind (every kind if nil) whose
+/// ids are from `lower` (included) to `upper` (excluded) in byte order; nil is unbounded.
+struct ReplayPass {
+    var kind: RecordKind?
+    var lower: String?
+    var upper: String?
+
+    func contains(_ id: RecordID) -> Bool {
+        if let kind, id.kind != kind { return false }
+        if let lower, id.rawValue < lower { return false }
+        if let upper, !(id.rawValue < upper) { return false }
+        return true
+    }
+}
+
+/// The documents each thread of `ReplicaStore.documents` built, collected under a lock.
+private final class DocumentParts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [[JSONValue]]
+
+    init(count: Int) { parts = Array(repeating: [], count: count) }
+
+    func set(_ index: Int, _ documents: [JSONValue]) { lock.withLock { parts[index] = documents } }
+
+    var joined: [JSONValue] { lock.withLock { parts.flatMap { $0 } } }
 }
 
 /// A log row's runs and when the row was received, as `ReadContext.forEachRun` hands them on.

@@ -55,7 +55,9 @@ extension ReplicaStore {
     /// The chains and the tables are checked at the same time on two connections (two cores):
     /// this connection holds the write lock (`BEGIN IMMEDIATE`, so no process can commit in
     /// between) while a reader replays the log against the tables, so both see one state.
-    public func verify(maxProblems: Int = 100) throws -> VerificationReport {
+    ///
+    /// The table replay holds at most `recordsInMemory` records at a time.
+    public func verify(maxProblems: Int = 100, recordsInMemory: Int = ReplicaStore.defaultRecordsInMemory) throws -> VerificationReport {
         do {
             return try pool.writeWithoutTransaction { db in
                 var chains: (report: VerificationReport, problems: ProblemList)?
@@ -67,7 +69,7 @@ extension ReplicaStore {
                     let done = DispatchSemaphore(value: 0)
                     let handOver = TableCheckResult()
                     DispatchQueue.global().async { [pool] in
-                        handOver.result = Result { try pool.read { db in try Self.checkTables(db, maxProblems: maxProblems) } }
+                        handOver.result = Result { try pool.read { db in try Self.checkTables(db, maxProblems: maxProblems, recordsInMemory: recordsInMemory) } }
                         done.signal()
                     }
                     defer { done.wait(); tables = handOver.result }
@@ -80,7 +82,7 @@ extension ReplicaStore {
             // Another process kept the write lock for the whole busy timeout: check on one
             // connection, in one read transaction, which needs no lock.
             return try pool.read { db in
-                let tables = try Self.checkTables(db, maxProblems: maxProblems)
+                let tables = try Self.checkTables(db, maxProblems: maxProblems, recordsInMemory: recordsInMemory)
                 return try Self.combine(checkChains(db, maxProblems: maxProblems), tables)
             }
         }
@@ -92,9 +94,11 @@ extension ReplicaStore {
     /// What the table half of `verify` found.
     typealias TableCheck = (records: Int, problems: ProblemList)
 
-    private static func checkTables(_ db: Database, maxProblems: Int) throws -> TableCheck {
+    private static func checkTables(_ db: Database, maxProblems: Int, recordsInMemory: Int) throws -> TableCheck {
         var problems = ProblemList(limit: maxProblems)
-        let records = try ReadContext.mapped(db) { try verifyTables(db, context: try ReadContext(db), problems: &problems) }
+        let records = try ReadContext.mapped(db) {
+            try verifyTables(db, context: try ReadContext(db, recordsInMemory: recordsInMemory), problems: &problems)
+        }
         return (records, problems)
     }
 

@@ -129,9 +129,9 @@ print("accord-bench: \(recordCount) records, \(iterations) iterations each, SQLi
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB\n")
 
 // (0) The floor: the same rows as plain SQLite inserts of (id + 6 columns), in one transaction,
-// bound through the raw statement handle. (0b) adds what SQLite alone costs for Accord's layout:
-// one log row (a ~90-byte body) per record in an indexed log, i.e. the inserts a local write must
-// do, with no Swift work.
+// bound through the raw statement handle. (0b) is what SQLite alone cost for format 3's layout:
+// one log row (a ~90-byte body) per record in an indexed log, i.e. the inserts a local write did,
+// with no Swift work; (0c) the same for format 4's.
 @MainActor func floorDatabase(withLog: Bool) throws -> DatabasePool {
     let pool = try DatabasePool(path: freshPath())
     try pool.write { db in
@@ -176,10 +176,10 @@ func insertFloorRows(into pool: DatabasePool, withLog: Bool) throws {
     }
 }
 
-// (0c) A layout to try for (2) and (4) (BENCHMARKS.md), SQLite only: each row carries its
-// record's field stamps (a ~16-byte blob), so that no write needs the log to know a record's
-// state, and the log holds one row per 100 runs (their record ids and bodies, ~95 bytes each)
-// with no record index and no per-run previous hash.
+// (0c) Format 4's layout, SQLite only: each row carries its record's stamps (a ~16-byte blob),
+// so that no write needs the log to know a record's state, and the log holds one row per 100
+// runs (their record ids and bodies, ~95 bytes each) with no record index and no per-run
+// previous hash.
 @MainActor func chunkedFloorDatabase() throws -> DatabasePool {
     let pool = try DatabasePool(path: freshPath())
     try pool.write { db in
@@ -225,10 +225,10 @@ let floor = try measure("floor: raw SQLite insert, \(recordCount) rows × 7 colu
                         setup: { floorPool = try floorDatabase(withLog: false) }) {
     try insertFloorRows(into: floorPool, withLog: false)
 }
-_ = try measure("floor: rows + indexed log rows (SQLite only)", setup: { floorPool = try floorDatabase(withLog: true) }) {
+_ = try measure("floor: format 3 layout, SQLite only (+ indexed log row a record)", setup: { floorPool = try floorDatabase(withLog: true) }) {
     try insertFloorRows(into: floorPool, withLog: true)
 }
-_ = try measure("floor: rows with stamps + a log row per 100 runs (layout to try)", setup: { floorPool = try chunkedFloorDatabase() }) {
+_ = try measure("floor: format 4 layout, SQLite only (+ stamps, log row a 100 runs)", setup: { floorPool = try chunkedFloorDatabase() }) {
     try insertChunkedFloorRows(into: floorPool)
 }
 
@@ -254,7 +254,7 @@ let writeMedian = try measure("(2) local write \(recordCount) records × 6 field
 }
 
 // (2b) The same write into a replica that already holds 10,000 other records: every record's
-// history is looked up first (into an empty log, (2), that lookup is skipped).
+// row is looked up first (into an empty log, (2), that lookup is skipped).
 _ = try measure("(2b) local write \(recordCount) × 6 into a replica of \(recordCount) records", setup: {
     writeStore = try newStore()
     _ = try writeStore.commit { transaction in
@@ -301,6 +301,11 @@ _ = try measure("parts: encode the stamps of \(sampleStates.count) records") {
         total += writer.bytes.count
     }
     precondition(total > 0)
+}
+_ = try measure("parts: JSON of \(sampleStates.count) records (what list --as-of prints)") {
+    var documents: [JSONValue] = []
+    for state in sampleStates { documents.append(state.json()) }
+    precondition(documents.count == sampleStates.count)
 }
 let sampleRuns = ChangeRun.group(sampleChanges)
 _ = try measure("parts: encode \(sampleRuns.count) runs into log rows") {
