@@ -76,57 +76,56 @@ public enum CanonicalEncoding {
     }
 
     /// Writes the encoding at `out`, which must have room for `count(…)` bytes: the hasher's
-    /// path, with no array growth checks per field.
-    static func write(author: ReplicaID, seq: UInt64, hlc: HLC, record: RecordID, field: String, element: String?,
+    /// path, with no array growth checks per field. Each step takes and returns the write
+    /// position (no closure captures it, so it stays in a register). `authorDigits` are the
+    /// author's 16 digits (`ReplicaID.digitWords`), which the hasher keeps for a run's author.
+    static func write(authorDigits: (UInt64, UInt64), seq: UInt64, hlc: HLC, record: RecordID, field: String, element: String?,
                       value: FieldValue, previousHash: ChangeHash?, to out: UnsafeMutableRawPointer) {
-        var at = out
-        func byte(_ value: UInt8) {
-            at.storeBytes(of: value, as: UInt8.self)
-            at += 1
-        }
-        func word(_ value: UInt64) {
-            at.storeBytes(of: value.bigEndian, toByteOffset: 0, as: UInt64.self)
-            at += 8
-        }
-        func string(_ text: String) {
-            var text = text
-            text.withUTF8 { utf8 in
-                at.storeBytes(of: UInt32(utf8.count).bigEndian, toByteOffset: 0, as: UInt32.self)
-                at += 4
-                if let base = utf8.baseAddress { at.copyMemory(from: base, byteCount: utf8.count) }
-                at += utf8.count
-            }
-        }
-        byte(version)
-        at.storeBytes(of: UInt32(16).bigEndian, toByteOffset: 0, as: UInt32.self)
-        at += 4
-        author.writeDigits(to: at)
-        at += 16
-        word(seq)
-        word(hlc.rawValue)
-        string(record.rawValue)
-        string(field)
+        var at = put(version, at: out)
+        at = put(UInt32(16).bigEndian, at: at)
+        at = put(authorDigits, at: at)
+        at = put(seq.bigEndian, at: at)
+        at = put(hlc.rawValue.bigEndian, at: at)
+        at = put(record.rawValue, at: at)
+        at = put(field, at: at)
         if let element {
-            byte(1)
-            string(element)
+            at = put(UInt8(1), at: at)
+            at = put(element, at: at)
         } else {
-            byte(0)
+            at = put(UInt8(0), at: at)
         }
         switch value {
-        case .null: byte(0)
-        case .bool(let flag): byte(flag ? 2 : 1)
+        case .null: at = put(UInt8(0), at: at)
+        case .bool(let flag): at = put(UInt8(flag ? 2 : 1), at: at)
         case .int(let number):
-            byte(3)
-            word(UInt64(bitPattern: number))
+            at = put(UInt8(3), at: at)
+            at = put(UInt64(bitPattern: number).bigEndian, at: at)
         case .string(let text):
-            byte(4)
-            string(text)
+            at = put(UInt8(4), at: at)
+            at = put(text, at: at)
         }
         if let previousHash {
             previousHash.withBytes { at.copyMemory(from: $0.baseAddress!, byteCount: 32) }
         } else {
             at.initializeMemory(as: UInt8.self, repeating: 0, count: 32)
         }
+    }
+
+    @inline(__always)
+    private static func put<T>(_ value: T, at: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        at.storeBytes(of: value, as: T.self)
+        return at + MemoryLayout<T>.size
+    }
+
+    /// A u32 big-endian byte count, then the UTF-8 bytes.
+    @inline(__always)
+    private static func put(_ text: String, at: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        let count = text.utf8.count
+        let start = put(UInt32(count).bigEndian, at: at)
+        if text.utf8.withContiguousStorageIfAvailable({ start.copyMemory(from: $0.baseAddress!, byteCount: count) }) == nil {
+            for (offset, byte) in text.utf8.enumerated() { start.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self) }
+        }
+        return start + count
     }
 
     static func appendUInt64(_ value: UInt64, to out: inout [UInt8]) {

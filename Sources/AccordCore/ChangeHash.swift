@@ -57,6 +57,9 @@ public struct ChangeHash: Hashable, Sendable, CustomStringConvertible {
 /// that hashing a large import allocates nothing per change.
 public struct ChangeHasher {
     private var buffer: [UInt8] = []
+    /// The digits of the last author hashed: the changes of a run share them.
+    private var author = ReplicaID(value: 0)
+    private var authorDigits = ReplicaID(value: 0).digitWords
 
     public init() { buffer = [UInt8](repeating: 0, count: 512) }
 
@@ -71,8 +74,13 @@ public struct ChangeHasher {
                               value: FieldValue, previousHash: ChangeHash?) -> ChangeHash {
         let count = CanonicalEncoding.count(record: record, field: field, element: element, value: value)
         if buffer.count < count { buffer = [UInt8](repeating: 0, count: count * 2) }
+        if author != self.author {
+            self.author = author
+            authorDigits = author.digitWords
+        }
+        let digits = authorDigits
         let digest = buffer.withUnsafeMutableBytes { raw in
-            CanonicalEncoding.write(author: author, seq: seq, hlc: hlc, record: record, field: field, element: element,
+            CanonicalEncoding.write(authorDigits: digits, seq: seq, hlc: hlc, record: record, field: field, element: element,
                                     value: value, previousHash: previousHash, to: raw.baseAddress!)
             return SystemSHA256.hash(UnsafeRawBufferPointer(start: raw.baseAddress, count: count))
         }

@@ -35,13 +35,8 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         withUnsafeBytes(of: digitWords) { out.append(contentsOf: $0) }
     }
 
-    /// Writes the 16 digits as UTF-8 at `out`.
-    func writeDigits(to out: UnsafeMutableRawPointer) {
-        out.storeBytes(of: digitWords, as: (UInt64, UInt64).self)
-    }
-
-    /// The digits as two 8-byte words, built in registers.
-    private var digitWords: (UInt64, UInt64) {
+    /// The 16 digits as two 8-byte words (in memory order), built in registers.
+    var digitWords: (UInt64, UInt64) {
         func digits(_ half: UInt64) -> UInt64 {
             var word: UInt64 = 0
             for shift in stride(from: 28, through: 0, by: -4) {
