@@ -50,6 +50,7 @@ extension ReplicaStore {
 
         let (report, _) = try commit { transaction in
             var report = ImportReport(rows: records.count)
+            try transaction.prefetch(records.map(\.record.id))
             for (index, item) in records.enumerated() {
                 let existing = try transaction.record(item.record.id)
                 let dateProblems = RecordInput.checkDateOrder(schema: RecordSchema.of(kind), fields: item.record.fields, existing: existing)

@@ -90,6 +90,7 @@ extension ReplicaStore {
             defer { context.close() }
             var merger = BatchMerger(context: context, identity: identity, options: options, clockState: try Self.loadClock(db),
                                      signatures: batch.signatures)
+            try context.preload(batch.runs.lazy.map(\.record))
             var byAuthor: [ReplicaID: [ChangeRun]] = [:]
             for run in batch.runs where !run.entries.isEmpty { byAuthor[run.author, default: []].append(run) }
             for (author, runs) in byAuthor {

@@ -119,6 +119,13 @@ final class WriteContext {
         }
     }
 
+    /// Reads the rows of these records now, in one go: a bulk write into a replica that already
+    /// holds records then does not stop the insert thread to look each one up.
+    func preload(_ ids: some Sequence<RecordID>) throws {
+        guard !logWasEmpty else { return }
+        for id in ids { _ = try slot(of: id) }
+    }
+
     /// The record as its row holds it (empty if it has none). Read through the raw statement:
     /// every record a commit or merge touches is looked up once, most of them new. The log row
     /// being filled stays open: this reads no log.
