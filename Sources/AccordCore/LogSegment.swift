@@ -57,14 +57,32 @@ public enum LogSegment {
         public var isAtEnd: Bool { offset >= bytes.count }
 
         /// The next run, or nil after the last.
-        public mutating func next() throws(DecodingFailure) -> Run? {
-            guard !isAtEnd else { return nil }
+        public mutating func next() throws(DecodingFailure) -> Run? { try next(of: nil) }
+
+        /// The next run of a record of `kind` (of any kind if nil), or nil after the last; runs of
+        /// other kinds are stepped over without parsing their ids, as a replay of one collection
+        /// does for every run of the others.
+        public mutating func next(of kind: RecordKind?) throws(DecodingFailure) -> Run? {
+            while !isAtEnd {
+                if let run = try nextRun(of: kind) { return run }
+            }
+            return nil
+        }
+
+        private mutating func nextRun(of kind: RecordKind?) throws(DecodingFailure) -> Run? {
             var reader = ByteReader(bytes, offset: offset)
             let length = try reader.varint()
             guard length <= UInt64(bytes.count - reader.offset) else { throw reader.failure("record id longer than the row") }
             let recordBytes = reader.offset ..< reader.offset + Int(length)
-            guard let text = String(validating: bytes[recordBytes], as: UTF8.self), let record = RecordID(text) else {
-                throw reader.failure("malformed record id")
+            let wanted = kind.map { Self.idBytes(recordBytes, in: bytes, haveKind: $0) } ?? true
+            let record: RecordID?
+            if wanted {
+                guard let text = String(validating: bytes[recordBytes], as: UTF8.self), let parsed = RecordID(text) else {
+                    throw reader.failure("malformed record id")
+                }
+                record = parsed
+            } else {
+                record = nil
             }
             _ = try reader.raw(Int(length))
             let count = try reader.varint()
@@ -74,9 +92,16 @@ public enum LogSegment {
             guard bodyLength <= UInt64(bytes.count - reader.offset) else { throw reader.failure("run body longer than the row") }
             let body = reader.offset ..< reader.offset + Int(bodyLength)
             offset = body.upperBound
-            let run = Run(recordBytes: recordBytes, record: record, firstSeq: nextSeq, count: Int(count), baseHLC: HLC(rawValue: base), body: body)
-            nextSeq += count
-            return run
+            defer { nextSeq += count }
+            guard let record else { return nil }
+            return Run(recordBytes: recordBytes, record: record, firstSeq: nextSeq, count: Int(count), baseHLC: HLC(rawValue: base), body: body)
+        }
+
+        /// True when the id in `range` begins with `kind`'s prefix and a dash.
+        private static func idBytes(_ range: Range<Int>, in bytes: [UInt8], haveKind kind: RecordKind) -> Bool {
+            let prefix = kind.idPrefix.utf8
+            guard range.count > prefix.count, bytes[range.lowerBound + prefix.count] == UInt8(ascii: "-") else { return false }
+            return bytes[range.lowerBound ..< range.lowerBound + prefix.count].elementsEqual(prefix)
         }
 
         /// True when `run` is a run of the record whose id has these UTF-8 bytes.

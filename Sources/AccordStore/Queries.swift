@@ -106,33 +106,30 @@ extension ReplicaStore {
     }
 
     /// Live (or, if asked, also deleted) records of a collection as this replica knew them at
-    /// `instant`, replayed from the log, at most `recordsInMemory` records at a time.
+    /// `instant`, replayed from the log (on every core when it fits in memory), at most
+    /// `recordsInMemory` records at a time.
     public func list(_ kind: RecordKind, asOf instant: UInt64, includeDeleted: Bool = false,
                      recordsInMemory: Int = ReplicaStore.defaultRecordsInMemory) throws -> [JSONValue] {
         try pool.read { db in
-            var records: [JSONValue] = []
             try ReadContext.mapped(db) {
-                try ReadContext(db, recordsInMemory: recordsInMemory).forEachPass(of: kind, receivedUpTo: instant) { states in
-                    let shown = includeDeleted ? states : states.filter { !$0.isDeleted }
-                    records += Self.documents(of: shown, includeDeletedFlag: includeDeleted)
+                let context = try ReadContext(db, recordsInMemory: recordsInMemory)
+                if let parts = try context.mapInParallel(of: kind, receivedUpTo: instant, { Self.documents(of: $0, includeDeleted: includeDeleted) }) {
+                    return parts.flatMap { $0 }
                 }
+                var records: [JSONValue] = []
+                try context.forEachPass(of: kind, receivedUpTo: instant) { records += Self.documents(of: $0, includeDeleted: includeDeleted) }
+                return records
             }
-            return records
         }
     }
 
-    /// The interchange documents of `states`, in order, built on every core: for a large
-    /// `list --as-of` they cost more than the replay.
-    static func documents(of states: [RecordState], includeDeletedFlag: Bool) -> [JSONValue] {
-        let chunks = states.count < 2_000 ? 1 : ProcessInfo.processInfo.activeProcessorCount
-        guard chunks > 1 else { return states.map { $0.json(includeDeletedFlag: includeDeletedFlag) } }
-        let size = (states.count + chunks - 1) / chunks
-        let parts = DocumentParts(count: chunks)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let range = min(chunk * size, states.count) ..< min((chunk + 1) * size, states.count)
-            parts.set(chunk, states[range].map { $0.json(includeDeletedFlag: includeDeletedFlag) })
-        }
-        return parts.joined
+    /// The interchange documents of `states` (live ones only unless `includeDeleted`) sorted by
+    /// id: built in the order the states lie in memory, then sorted.
+    static func documents(of states: [RecordState], includeDeleted: Bool) -> [JSONValue] {
+        var built = states.compactMap { includeDeleted || !$0.isDeleted ? (id: $0.id.rawValue, document: $0.json(includeDeletedFlag: includeDeleted)) : nil }
+        // Ids are ASCII, whose String order is byte order.
+        built.sort { $0.id < $1.id }
+        return built.map(\.document)
     }
 
     /// Every change to a record (or to one field of it), oldest stamp first.
@@ -289,37 +286,66 @@ struct ReadContext {
     func forEachRecord(of kind: RecordKind? = nil, receivedUpTo instant: UInt64? = nil, passes: [ReplayPass]? = nil,
                        _ body: (RecordState) throws -> Void) throws {
         try forEachPass(of: kind, receivedUpTo: instant, passes: passes) { states in
+            // Ids are ASCII, whose String order is byte order (SQLite's for the tables). The
+            // states are sorted in place: moving one copies its bytes and retains nothing.
+            states.sort { $0.id.rawValue < $1.id.rawValue }
             for state in states { try body(state) }
         }
     }
 
-    /// `forEachRecord` a pass at a time: `body` gets the records of each pass, sorted by id.
+    /// `forEachRecord` a pass at a time: `body` gets the records of each pass in the order the
+    /// replay met them, which is also the order their memory was allocated in.
     func forEachPass(of kind: RecordKind? = nil, receivedUpTo instant: UInt64? = nil, passes: [ReplayPass]? = nil,
-                     _ body: ([RecordState]) throws -> Void) throws {
+                     _ body: (inout [RecordState]) throws -> Void) throws {
         for pass in try passes ?? self.passes(of: kind) {
-            var slots = RecordSlots()
-            var states: [RecordState] = []
-            var rows = try RawStatement(db, sql: "SELECT replica, first_seq, runs FROM accord_log" + (instant == nil ? "" : " WHERE received <= ?"))
-            defer { rows.reset() }
-            if let instant { rows.bind(Int64(instant)) }
-            while try rows.next() {
-                let author = try self.author(rows.int64(at: 0))
-                var segment = LogSegment.Reader(rows.blob(at: 2), firstSeq: UInt64(rows.int64(at: 1)))
-                while let run = try segment.next() {
-                    guard pass.contains(run.record) else { continue }
-                    let slot = slots.slot(of: run.record, ids: { states[$0].id }) {
-                        states.append(RecordState(id: run.record))
-                        return states.count - 1
-                    }
-                    try segment.apply(run, author: author, to: &states[slot])
-                }
-            }
-            // Ids are ASCII, whose String order is byte order (SQLite's for the tables).
-            var order = states.indices.map { (id: states[$0].id.rawValue, index: $0) }
-            order.sort { $0.id < $1.id }
-            try body(order.map { states[$0.index] })
+            var replay = PassReplay(pass: pass)
+            try forEachLogRow(receivedUpTo: instant) { author, firstSeq, runs in try replay.add(runs, author: author, firstSeq: firstSeq) }
+            try body(&replay.states)
         }
     }
+
+    /// Calls `body` with the author, first seq and runs of every log row received by `instant`.
+    private func forEachLogRow(receivedUpTo instant: UInt64?, _ body: (ReplicaID, UInt64, [UInt8]) throws -> Void) throws {
+        var rows = try RawStatement(db, sql: "SELECT replica, first_seq, runs FROM accord_log" + (instant == nil ? "" : " WHERE received <= ?"))
+        defer { rows.reset() }
+        if let instant { rows.bind(Int64(instant)) }
+        while try rows.next() { try body(try author(rows.int64(at: 0)), UInt64(rows.int64(at: 1)), rows.blob(at: 2)) }
+    }
+
+    /// The records of one collection replayed on every core: the log is read once into memory,
+    /// then each core replays one range of ids and hands its records (in the order the replay
+    /// met them) to `transform`, which runs there too. Returns the results in id order of the
+    /// ranges, or nil when the collection has more than `recordsInMemory` records or its log
+    /// more than `logBytesInMemory` bytes (then `forEachPass` replays it a range at a time).
+    func mapInParallel<T: Sendable>(of kind: RecordKind, receivedUpTo instant: UInt64?,
+                                    _ transform: @escaping @Sendable ([RecordState]) -> T) throws -> [T]? {
+        let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(kind.rawValue)") ?? 0
+        guard count <= recordsInMemory else { return nil }
+        var ranges = [ReplayPass(kind: kind, lower: nil, upper: nil)]
+        if count >= 2_000, ProcessInfo.processInfo.activeProcessorCount > 1,
+           let middle = try String.fetchOne(db, sql: "SELECT id FROM \(kind.rawValue) ORDER BY id LIMIT 1 OFFSET ?", arguments: [count / 2]) {
+            ranges = [ReplayPass(kind: kind, lower: nil, upper: middle), ReplayPass(kind: kind, lower: middle, upper: nil)]
+        }
+        var rows: [(author: ReplicaID, firstSeq: UInt64, runs: [UInt8])] = []
+        var bytes = 0
+        try forEachLogRow(receivedUpTo: instant) { author, firstSeq, runs in
+            bytes += runs.count
+            if bytes <= Self.logBytesInMemory { rows.append((author, firstSeq, runs)) }
+        }
+        guard bytes <= Self.logBytesInMemory else { return nil }
+        let results = ParallelResults<T>(count: ranges.count)
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { [rows, ranges] index in
+            results.set(index, Result {
+                var replay = PassReplay(pass: ranges[index])
+                for row in rows { try replay.add(row.runs, author: row.author, firstSeq: row.firstSeq) }
+                return transform(replay.states)
+            })
+        }
+        return try results.values()
+    }
+
+    /// How much of the log `mapInParallel` reads into memory at most.
+    static let logBytesInMemory = 256 << 20
 
     /// The passes that replay the records of `kind` (every kind if nil): one when the tables
     /// hold at most `recordsInMemory` of them, else ranges of about that many ids of each kind,
@@ -347,6 +373,39 @@ struct ReadContext {
     }
 }
 
+/// The records of one `ReplayPass`, replayed from log rows as they come.
+struct PassReplay {
+    let pass: ReplayPass
+    private var slots = RecordSlots()
+    var states: [RecordState] = []
+
+    init(pass: ReplayPass) { self.pass = pass }
+
+    mutating func add(_ runs: [UInt8], author: ReplicaID, firstSeq: UInt64) throws {
+        var segment = LogSegment.Reader(runs, firstSeq: firstSeq)
+        while let run = try segment.next(of: pass.kind) {
+            guard pass.contains(run.record) else { continue }
+            let slot = slots.slot(of: run.record, ids: { states[$0].id }) {
+                states.append(RecordState(id: run.record))
+                return states.count - 1
+            }
+            try segment.apply(run, author: author, to: &states[slot])
+        }
+    }
+}
+
+/// What each thread of `ReadContext.mapInParallel` produced, collected under a lock.
+private final class ParallelResults<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<T, Error>?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<T, Error>) { lock.withLock { results[index] = result } }
+
+    func values() throws -> [T] { try lock.withLock { try results.map { try $0!.get() } } }
+}
+
 /// One pass of `ReadContext.forEachRecord`: the records of one kind (every kind if nil) whose
 /// ids are from `lower` (included) to `upper` (excluded) in byte order; nil is unbounded.
 struct ReplayPass {
@@ -360,18 +419,6 @@ struct ReplayPass {
         if let upper, !(id.rawValue < upper) { return false }
         return true
     }
-}
-
-/// The documents each thread of `ReplicaStore.documents` built, collected under a lock.
-private final class DocumentParts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var parts: [[JSONValue]]
-
-    init(count: Int) { parts = Array(repeating: [], count: count) }
-
-    func set(_ index: Int, _ documents: [JSONValue]) { lock.withLock { parts[index] = documents } }
-
-    var joined: [JSONValue] { lock.withLock { parts.flatMap { $0 } } }
 }
 
 /// A log row's runs and when the row was received, as `ReadContext.forEachRun` hands them on.
