@@ -42,14 +42,6 @@ struct RawStatement {
         }
     }
 
-    /// Binds part of a buffer as a blob.
-    mutating func bind(_ bytes: ArraySlice<UInt8>) {
-        position += 1
-        bytes.withUnsafeBytes { raw in
-            _ = sqlite3_bind_blob(handle, position, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), RawStatement.transient)
-        }
-    }
-
     /// Binds the 32 bytes of a hash (NULL for nil) without building an array.
     mutating func bind(_ hash: ChangeHash?) {
         position += 1
@@ -96,13 +88,6 @@ struct RawStatement {
         guard let pointer = sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
-    }
-
-    /// True when the text of `column` is exactly these UTF-8 bytes (compared in place).
-    func text(at column: Int32, equals bytes: [UInt8]) -> Bool {
-        guard let pointer = sqlite3_column_text(handle, column) else { return bytes.isEmpty }
-        let count = Int(sqlite3_column_bytes(handle, column))
-        return count == bytes.count && bytes.withUnsafeBufferPointer { count == 0 || memcmp($0.baseAddress!, pointer, count) == 0 }
     }
 
     /// A collection column as stored; nil for a type Accord never stores (REAL).

@@ -14,8 +14,8 @@ struct KnownReplica {
     var publicKey: ReplicaPublicKey?
 }
 
-/// The state of one write transaction: the replicas table, the records touched so far (loaded
-/// once from the log, then kept in memory), and the inserts waiting for SQLite. Local commits
+/// The state of one write transaction: the replicas table, the records touched so far (read
+/// once from their rows, then kept in memory), and the inserts waiting for SQLite. Local commits
 /// and remote merges both append runs through it, so there is one write path to make fast and
 /// correct.
 ///
@@ -179,7 +179,6 @@ final class WriteContext {
     /// into the record's state and advances the author's head.
     func append(_ run: ChangeRun, lastHash: ChangeHash?) throws {
         guard var author = replicas[run.author], !run.entries.isEmpty else { return }
-        // Load the record's state before the run joins the log, or it would be read back and applied twice.
         let slot = try slot(of: run.record)
         let continues = segment.map { $0.author == run.author && $0.lastSeq + 1 == run.firstSeq && $0.runs.count < LogSegment.maxRuns } ?? false
         if !continues {
@@ -247,55 +246,6 @@ final class WriteContext {
             try receipts.store(in: db)
         }
         changedReplicas.removeAll()
-    }
-}
-
-/// The SQL of an `InsertBatch`: the statements a write transaction's inserts use, owned by
-/// whichever thread holds the connection (see `InsertPipeline`).
-private final class LogInserter {
-    private var insertSegment: RawStatement
-    private var insertSignature: RawStatement
-    private var upserts: [RecordKind: RawStatement] = [:]
-    private var stamps = ByteWriter(capacity: 256)
-    private var runs = ByteWriter(capacity: 16 * 1024)
-    private var body = ByteWriter(capacity: 512)
-    private let received: Int64
-
-    init(_ db: Database, received: Int64) throws {
-        self.received = received
-        insertSegment = try RawStatement(db, sql: """
-            INSERT INTO accord_log (replica, first_seq, last_seq, received, prev_hash, runs) VALUES (?, ?, ?, ?, ?, ?)
-            """)
-        insertSignature = try RawStatement(db, sql: "INSERT OR IGNORE INTO accord_signature (replica, seq, signature) VALUES (?, ?, ?)")
-        for kind in RecordKind.allCases { upserts[kind] = try RawStatement(db, sql: RecordRow.upsertSQL(kind)) }
-    }
-
-    func insert(_ batch: inout InsertBatch) throws {
-        for segment in batch.segments {
-            runs.removeAll()
-            for run in segment.runs { LogSegment.append(run, to: &runs, scratch: &body) }
-            insertSegment.bind(segment.replica)
-            insertSegment.bind(segment.firstSeq)
-            insertSegment.bind(segment.lastSeq)
-            insertSegment.bind(received)
-            insertSegment.bind(segment.previousHash)
-            insertSegment.bind(runs.bytes)
-            try insertSegment.execute()
-        }
-        for state in batch.rows {
-            let kind = state.id.kind
-            // Taken out of the dictionary for the row: one lookup instead of one per column.
-            var upsert = upserts.removeValue(forKey: kind)!
-            RecordRow.bind(state, into: &upsert, stamps: &stamps)
-            defer { upserts[kind] = upsert }
-            try upsert.execute()
-        }
-        for signature in batch.signatures {
-            insertSignature.bind(signature.replica)
-            insertSignature.bind(signature.seq)
-            insertSignature.bind(signature.bytes)
-            try insertSignature.execute()
-        }
     }
 }
 

@@ -23,6 +23,16 @@ struct StoreTestsLargeTransactions {
         ])
     }
 
+    /// Writes `recordCount` ALERT entries in one commit.
+    private static func writeAlerts(to store: ReplicaStore) throws {
+        _ = try store.commit { transaction in
+            for index in 0..<recordCount {
+                let (id, writes) = alert(index)
+                try transaction.write(id, writes)
+            }
+        }
+    }
+
     @Test func aLargeCommitVerifiesAndRebuildsToTheSameTables() throws {
         let folder = try StoreTestFolder()
         let store = try folder.replica("nairobi", office: "KE")
@@ -70,12 +80,7 @@ struct StoreTestsLargeTransactions {
     @Test func aLargeCommitOverExistingRecordsContinuesFromTheirRows() throws {
         let folder = try StoreTestFolder()
         let store = try folder.replica("nairobi", office: "KE")
-        _ = try store.commit { transaction in
-            for index in 0..<Self.recordCount {
-                let (id, writes) = Self.alert(index)
-                try transaction.write(id, writes)
-            }
-        }
+        try Self.writeAlerts(to: store)
         _ = try store.commit { transaction in
             for index in 0..<Self.recordCount where index % 3 == 0 {
                 try transaction.write(Self.alert(index).0, [FieldWrite(field: "category", value: .string("streaming"))])
@@ -101,12 +106,7 @@ struct StoreTestsLargeTransactions {
         let folder = try StoreTestFolder()
         let clock = StoreTestClock(1_767_225_600_000)
         let store = try folder.replica("nairobi", office: "KE", clock: clock)
-        _ = try store.commit { transaction in
-            for index in 0..<Self.recordCount {
-                let (id, writes) = Self.alert(index)
-                try transaction.write(id, writes)
-            }
-        }
+        try Self.writeAlerts(to: store)
         clock.advance(by: 1_000)
         try store.write(RecordID.random(kind: .activity, owner: OfficeCode("KE")!), [FieldWrite(field: "title", value: .string("Customs"))])
         let instant = clock.now
@@ -145,12 +145,7 @@ struct StoreTestsLargeTransactions {
     @Test func aLargeMergeGivesTheSourcesTables() throws {
         let folder = try StoreTestFolder()
         let source = try folder.replica("nairobi", office: "KE")
-        _ = try source.commit { transaction in
-            for index in 0..<Self.recordCount {
-                let (id, writes) = Self.alert(index)
-                try transaction.write(id, writes)
-            }
-        }
+        try Self.writeAlerts(to: source)
         let target = try folder.replica("geneva", office: "CH")
         let report = try target.merge(try source.missingChanges(for: VersionVector(), limit: .max),
                                       options: MergeOptions(trustedPeers: [source.identity.id]))
