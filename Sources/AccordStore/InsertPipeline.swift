@@ -1,5 +1,6 @@
 import AccordCore
 import Foundation
+import GRDB
 
 /// The rows one write transaction inserts, waiting for their SQL: log rows, collection rows and
 /// signatures.
@@ -73,6 +74,8 @@ final class InsertPipeline: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if let failure { throw failure }
+        // After `close` nothing may be queued: it would never be inserted.
+        guard !closing else { throw DatabaseError(message: "an insert was queued after its transaction ended") }
         if worker == nil { startWorker() }
         while queued.count >= 2 && failure == nil { condition.wait() }
         if let failure { throw failure }
