@@ -29,37 +29,16 @@ public enum CanonicalEncoding {
                element: change.element, value: change.value, previousHash: change.previousHash, to: &out)
     }
 
-    /// The encoding of a change given by its parts, so that the write and merge paths can hash
-    /// the entries of a run without building a `Change` for each.
+    /// The encoding of a change given by its parts (the same bytes `write` puts in the hasher's
+    /// buffer, appended to `out`).
     public static func append(author: ReplicaID, seq: UInt64, hlc: HLC, record: RecordID, field: String, element: String?,
                               value: FieldValue, previousHash: ChangeHash?, to out: inout [UInt8]) {
-        out.append(version)
-        withUnsafeBytes(of: UInt32(16).bigEndian) { out.append(contentsOf: $0) }
-        author.appendDigits(to: &out)
-        appendUInt64(seq, to: &out)
-        appendUInt64(hlc.rawValue, to: &out)
-        appendString(record.rawValue, to: &out)
-        appendString(field, to: &out)
-        if let element {
-            out.append(1)
-            appendString(element, to: &out)
-        } else {
-            out.append(0)
-        }
-        switch value {
-        case .null: out.append(0)
-        case .bool(let flag): out.append(flag ? 2 : 1)
-        case .int(let number):
-            out.append(3)
-            appendUInt64(UInt64(bitPattern: number), to: &out)
-        case .string(let text):
-            out.append(4)
-            appendString(text, to: &out)
-        }
-        if let previousHash {
-            previousHash.append(to: &out)
-        } else {
-            out.append(contentsOf: repeatElement(0, count: 32))
+        let start = out.count
+        let count = count(record: record, field: field, element: element, value: value)
+        out.append(contentsOf: repeatElement(0, count: count))
+        out.withUnsafeMutableBytes { raw in
+            write(authorDigits: author.digitWords, seq: seq, hlc: hlc, record: record, field: field, element: element,
+                  value: value, previousHash: previousHash, to: raw.baseAddress! + start)
         }
     }
 

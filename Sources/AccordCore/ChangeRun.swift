@@ -34,14 +34,28 @@ public struct ChangeRun: Sendable, Hashable {
 
     public var lastSeq: UInt64 { firstSeq + UInt64(entries.count) - 1 }
 
+    /// The rest of this run after change `seq` (which must be in it, before its last), chained to
+    /// that change: what a peer holding changes up to `seq` still needs.
+    public func after(_ seq: UInt64, hasher: inout ChangeHasher) -> ChangeRun {
+        let dropped = Int(seq - firstSeq + 1)
+        return ChangeRun(author: author, firstSeq: seq + 1, record: record, previousHash: chainHashes(hasher: &hasher)[dropped - 1],
+                         entries: Array(entries.dropFirst(dropped)))
+    }
+
     /// The changes of this run with their chain hashes, and the hash of the last one.
     public func changes(hasher: inout ChangeHasher) -> (changes: [Change], lastHash: ChangeHash?) {
+        let hashed = hashedChanges(hasher: &hasher)
+        return (hashed.map(\.change), hashed.last?.hash)
+    }
+
+    /// Each change of this run with its own chain hash, each hash computed once.
+    public func hashedChanges(hasher: inout ChangeHasher) -> [(change: Change, hash: ChangeHash)] {
         let hashes = chainHashes(hasher: &hasher)
-        let changes = entries.enumerated().map { offset, entry in
-            Change(author: author, seq: firstSeq + UInt64(offset), hlc: entry.hlc, record: record, field: entry.field,
-                   element: entry.element, value: entry.value, previousHash: offset == 0 ? previousHash : hashes[offset - 1])
+        return entries.enumerated().map { offset, entry in
+            (Change(author: author, seq: firstSeq + UInt64(offset), hlc: entry.hlc, record: record, field: entry.field,
+                    element: entry.element, value: entry.value, previousHash: offset == 0 ? previousHash : hashes[offset - 1]),
+             hashes[offset])
         }
-        return (changes, hashes.last)
     }
 
     /// The chain hash of each change of this run, in sequence order (the last is the new head).

@@ -83,11 +83,8 @@ struct BatchMerger {
             var run = original
             if run.firstSeq <= headSeq {
                 // Overlaps what we hold: keep only the new tail, chained to the last held change.
-                let dropped = Int(headSeq - run.firstSeq + 1)
-                let (changes, _) = run.changes(hasher: &hasher)
-                report.duplicates += dropped
-                run = ChangeRun(author: run.author, firstSeq: headSeq + 1, record: run.record,
-                                previousHash: changes[dropped].previousHash, entries: Array(run.entries.dropFirst(dropped)))
+                report.duplicates += Int(headSeq - run.firstSeq + 1)
+                run = run.after(headSeq, hasher: &hasher)
             }
             if let problem = problem(of: run, headSeq: headSeq, headHash: headHash, now: now) {
                 refusePending("held", held: true) { _ in "held with change \(run.firstSeq) of replica \(author), which was refused" }

@@ -54,12 +54,7 @@ extension ReplicaStore {
                     """, arguments: [known.index, Int64(have)])
                 while let row = try rows.next() {
                     for var run in try context.runs(of: id, in: row, hasher: &hasher) where run.lastSeq > have {
-                        if run.firstSeq <= have {
-                            let dropped = Int(have - run.firstSeq + 1)
-                            let (changes, _) = run.changes(hasher: &hasher)
-                            run = ChangeRun(author: run.author, firstSeq: have + 1, record: run.record,
-                                            previousHash: changes[dropped].previousHash, entries: Array(run.entries.dropFirst(dropped)))
-                        }
+                        if run.firstSeq <= have { run = run.after(have, hasher: &hasher) }
                         batch.runs.append(run)
                         batch.authors[id] = context.authorInfo(id)
                         count += run.entries.count
@@ -77,11 +72,8 @@ extension ReplicaStore {
     /// A live (or, if asked, deleted) record as it stands now, from its row.
     public func record(_ id: RecordID) throws -> RecordState? {
         try pool.read { db in
-            var rows = try RawStatement(db, sql: RecordRow.stateSQL(id.kind))
-            defer { rows.reset() }
-            rows.bind(id.rawValue)
-            guard try rows.next() else { return nil }
-            let state = try RecordRow.state(in: rows, id: id)
+            var query = try RecordRow.stateQuery(id.kind, in: db)
+            guard let state = try RecordRow.storedState(of: id, query: &query) else { return nil }
             return state.exists ? state : nil
         }
     }
@@ -92,7 +84,13 @@ extension ReplicaStore {
         try pool.read { db in
             let context = try ReadContext(db)
             var state = RecordState(id: id)
-            try context.forEachRun(of: id, receivedUpTo: instant) { author, reader, run, _ in try reader.apply(run, author: author, to: &state) }
+            let target = Array(id.rawValue.utf8)
+            try context.forEachLogRow(containing: id, receivedUpTo: instant) { row in
+                var runs = LogSegment.Reader(row.runs, firstSeq: row.firstSeq)
+                while let run = try runs.next() {
+                    if runs.run(run, isOf: target) { try runs.apply(run, author: row.author, to: &state) }
+                }
+            }
             return state.exists ? state : nil
         }
     }
@@ -138,14 +136,16 @@ extension ReplicaStore {
             let context = try ReadContext(db)
             var result: [LoggedChange] = []
             var hasher = ChangeHasher()
-            try context.forEachRun(of: id, receivedUpTo: nil, chained: true) { author, reader, located, previous in
-                let run = ChangeRun(author: author, firstSeq: located.firstSeq, record: id, previousHash: previous, entries: try reader.entries(of: located))
-                let (changes, _) = run.changes(hasher: &hasher)
-                let replica = context.replicas[author]!.index
-                let signatures = try SignatureLedger(db, replica: replica, seqs: run.firstSeq...run.lastSeq)
-                for change in changes where field == nil || change.field == field {
-                    result.append(LoggedChange(change: change, hash: hasher.hash(change), receivedMillis: reader.received,
-                                               authorInfo: context.authorInfo(author), signature: signatures.bytes(replica, change.seq)))
+            try context.forEachLogRow(containing: id, receivedUpTo: nil) { row in
+                // The previous hash of a run of the record comes from the runs before it in the row.
+                let (runs, _) = try LogSegment.chain(row.runs, author: row.author, firstSeq: row.firstSeq, previousHash: row.previousHash, hasher: &hasher)
+                let replica = context.replicas[row.author]!.index
+                for run in runs where run.record == id {
+                    let signatures = try SignatureLedger(db, replica: replica, seqs: run.firstSeq...run.lastSeq)
+                    for (change, hash) in run.hashedChanges(hasher: &hasher) where field == nil || change.field == field {
+                        result.append(LoggedChange(change: change, hash: hash, receivedMillis: row.received,
+                                                   authorInfo: context.authorInfo(row.author), signature: signatures.bytes(replica, change.seq)))
+                    }
                 }
             }
             return result.sorted { $0.change.stamp < $1.change.stamp }
@@ -163,9 +163,8 @@ extension ReplicaStore {
                 let replica: Int64 = row[3]
                 let author = try context.author(replica)
                 for run in try context.runs(of: author, in: row, hasher: &hasher) {
-                    let (changes, _) = run.changes(hasher: &hasher)
-                    for change in changes {
-                        try body(LoggedChange(change: change, hash: hasher.hash(change), receivedMillis: UInt64(row[4] as Int64),
+                    for (change, hash) in run.hashedChanges(hasher: &hasher) {
+                        try body(LoggedChange(change: change, hash: hash, receivedMillis: UInt64(row[4] as Int64),
                                               authorInfo: context.authorInfo(change.author), signature: signatures.bytes(replica, change.seq)))
                     }
                 }

@@ -32,32 +32,30 @@ struct ReadContext {
                              previousHash: (row[1] as Data?).flatMap { ChangeHash(bytes: Array($0)) }, hasher: &hasher).runs
     }
 
-    /// Calls `body` with every run of record `id` in the log (received by `instant`, if given),
-    /// log row by log row. The log has no record index: rows are found by the record id's bytes
-    /// (SQLite's `instr`), then each run is compared exactly. With `chained`, each run's
-    /// previous hash is computed (from the runs before it in its row) and passed on.
-    func forEachRun(of id: RecordID, receivedUpTo instant: UInt64?, chained: Bool = false,
-                    _ body: (ReplicaID, LogRowReader, LogSegment.Run, ChangeHash?) throws -> Void) throws {
-        let target = Array(id.rawValue.utf8)
-        var rows = try RawStatement(db, sql: "SELECT replica, first_seq, received, prev_hash, runs FROM accord_log WHERE instr(runs, ?) > 0"
-                                        + (instant == nil ? "" : " AND received <= ?"))
+    /// A row of the log, as `forEachLogRow` reads it.
+    struct LogRow {
+        var author: ReplicaID
+        var firstSeq: UInt64
+        var previousHash: ChangeHash?
+        var received: UInt64
+        var runs: [UInt8]
+    }
+
+    /// Calls `body` with every log row received by `instant` (if given) and, if `id` is given,
+    /// holding a run of that record. The log has no record index: such rows are found by the
+    /// record id's bytes (SQLite's `instr`), and the caller compares each run's id exactly
+    /// (`LogSegment.Reader.run(_:isOf:)`).
+    func forEachLogRow(containing id: RecordID? = nil, receivedUpTo instant: UInt64?, _ body: (LogRow) throws -> Void) throws {
+        let conditions: [String] = (id == nil ? [] : ["instr(runs, ?) > 0"]) + (instant == nil ? [] : ["received <= ?"])
+        var rows = try RawStatement(db, sql: "SELECT replica, first_seq, received, prev_hash, runs FROM accord_log"
+                                        + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")))
         defer { rows.reset() }
-        rows.bind(target)
+        if let id { rows.bind(Array(id.rawValue.utf8)) }
         if let instant { rows.bind(Int64(instant)) }
-        var hasher = ChangeHasher()
         while try rows.next() {
-            let author = try self.author(rows.int64(at: 0))
-            let reader = LogRowReader(segment: LogSegment.Reader(rows.blob(at: 4), firstSeq: UInt64(rows.int64(at: 1))),
-                                      received: UInt64(rows.int64(at: 2)))
-            var walker = reader.segment
-            var previous = rows.isNull(at: 3) ? nil : ChangeHash(bytes: rows.blob(at: 3))
-            while let run = try walker.next() {
-                if walker.run(run, isOf: target) { try body(author, reader, run, previous) }
-                if chained {
-                    previous = ChangeRun(author: author, firstSeq: run.firstSeq, record: run.record, previousHash: previous,
-                                         entries: try walker.entries(of: run)).lastHash(hasher: &hasher)
-                }
-            }
+            try body(LogRow(author: try author(rows.int64(at: 0)), firstSeq: UInt64(rows.int64(at: 1)),
+                            previousHash: rows.isNull(at: 3) ? nil : ChangeHash(bytes: rows.blob(at: 3)),
+                            received: UInt64(rows.int64(at: 2)), runs: rows.blob(at: 4)))
         }
     }
 
@@ -91,17 +89,9 @@ struct ReadContext {
                      _ body: (inout [RecordState]) throws -> Void) throws {
         for pass in try passes ?? self.passes(of: kind) {
             var replay = PassReplay(pass: pass)
-            try forEachLogRow(receivedUpTo: instant) { author, firstSeq, runs in try replay.add(runs, author: author, firstSeq: firstSeq) }
+            try forEachLogRow(receivedUpTo: instant) { row in try replay.add(row.runs, author: row.author, firstSeq: row.firstSeq) }
             try body(&replay.states)
         }
-    }
-
-    /// Calls `body` with the author, first seq and runs of every log row received by `instant`.
-    private func forEachLogRow(receivedUpTo instant: UInt64?, _ body: (ReplicaID, UInt64, [UInt8]) throws -> Void) throws {
-        var rows = try RawStatement(db, sql: "SELECT replica, first_seq, runs FROM accord_log" + (instant == nil ? "" : " WHERE received <= ?"))
-        defer { rows.reset() }
-        if let instant { rows.bind(Int64(instant)) }
-        while try rows.next() { try body(try author(rows.int64(at: 0)), UInt64(rows.int64(at: 1)), rows.blob(at: 2)) }
     }
 
     /// The records of one collection replayed on every core: the log is read once into memory,
@@ -118,11 +108,11 @@ struct ReadContext {
            let middle = try String.fetchOne(db, sql: "SELECT id FROM \(kind.rawValue) ORDER BY id LIMIT 1 OFFSET ?", arguments: [count / 2]) {
             ranges = [ReplayPass(kind: kind, lower: nil, upper: middle), ReplayPass(kind: kind, lower: middle, upper: nil)]
         }
-        var rows: [(author: ReplicaID, firstSeq: UInt64, runs: [UInt8])] = []
+        var rows: [LogRow] = []
         var bytes = 0
-        try forEachLogRow(receivedUpTo: instant) { author, firstSeq, runs in
-            bytes += runs.count
-            if bytes <= Self.logBytesInMemory { rows.append((author, firstSeq, runs)) }
+        try forEachLogRow(receivedUpTo: instant) { row in
+            bytes += row.runs.count
+            if bytes <= Self.logBytesInMemory { rows.append(row) }
         }
         guard bytes <= Self.logBytesInMemory else { return nil }
         let results = ParallelResults<T>(count: ranges.count)
@@ -210,17 +200,5 @@ struct ReplayPass {
         if let lower, id.rawValue < lower { return false }
         if let upper, !(id.rawValue < upper) { return false }
         return true
-    }
-}
-
-/// A log row's runs and when the row was received, as `ReadContext.forEachRun` hands them on.
-struct LogRowReader {
-    let segment: LogSegment.Reader
-    let received: UInt64
-
-    func entries(of run: LogSegment.Run) throws -> [ChangeRun.Entry] { try segment.entries(of: run) }
-
-    func apply(_ run: LogSegment.Run, author: ReplicaID, to state: inout RecordState) throws {
-        try segment.apply(run, author: author, to: &state)
     }
 }

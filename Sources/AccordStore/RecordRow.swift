@@ -21,14 +21,24 @@ enum RecordRow {
         upsert.bind(stamps.bytes)
     }
 
-    /// The query of a record's state as its row holds it, read by `state(in:id:)`.
-    static func stateSQL(_ kind: RecordKind) -> String {
-        "SELECT \(ReplicaSQL.stampsColumn), " + RecordSchema.of(kind).fields.map(\.name).joined(separator: ", ") + " FROM \(kind.rawValue) WHERE id = ?"
+    /// The query `storedState` runs, prepared for records of `kind`.
+    static func stateQuery(_ kind: RecordKind, in db: Database) throws -> RawStatement {
+        try RawStatement(db, sql: stateSQL[kind]!)
     }
 
-    /// The record's state from the current row of `stateSQL`: its stamps, with the values of
-    /// its scalar fields from their columns.
-    static func state(in rows: RawStatement, id: RecordID) throws -> RecordState {
+    /// The record's state as its row holds it (its stamps, with the values of its scalar fields
+    /// from their columns), or nil when it has no row; `query` is `stateQuery` of its kind.
+    static func storedState(of id: RecordID, query: inout RawStatement) throws -> RecordState? {
+        defer { query.reset() }
+        query.bind(id.rawValue)
+        return try query.next() ? state(in: query, id: id) : nil
+    }
+
+    private static let stateSQL = Dictionary(uniqueKeysWithValues: RecordKind.allCases.map { kind in
+        (kind, "SELECT \(ReplicaSQL.stampsColumn), " + RecordSchema.of(kind).fields.map(\.name).joined(separator: ", ") + " FROM \(kind.rawValue) WHERE id = ?")
+    })
+
+    private static func state(in rows: RawStatement, id: RecordID) throws -> RecordState {
         do {
             return try RecordStamps.decode(rows.blob(at: 0), id: id) { position in
                 switch rows.column(at: Int32(position + 1)) {

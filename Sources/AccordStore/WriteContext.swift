@@ -37,8 +37,9 @@ final class WriteContext {
     /// The log row being filled: runs of one author that follow each other.
     private var segment: OpenSegment?
     private var changedReplicas: Set<ReplicaID> = []
-    /// Per kind, the query of a record's state from its row (`RecordRow.stateSQL`).
-    private var rowStates: [RecordKind: RawStatement] = [:]
+    /// Per kind, the prepared query of a record's row (`RecordRow.stateQuery`): looked up once,
+    /// not by its SQL text for every record.
+    private var stateQueries: [RecordKind: RawStatement] = [:]
     private let pipeline: InsertPipeline
     /// The log held nothing when this transaction began (a first import, a first sync): then
     /// every record's history is what this transaction wrote, and none needs looking up.
@@ -131,13 +132,9 @@ final class WriteContext {
     /// being filled stays open: this reads no log.
     private func storedState(of id: RecordID) throws -> RecordState {
         try pipeline.flush()
-        var rows = try rowStates.removeValue(forKey: id.kind) ?? RawStatement(connection, sql: RecordRow.stateSQL(id.kind))
-        defer {
-            rows.reset()
-            rowStates[id.kind] = rows
-        }
-        rows.bind(id.rawValue)
-        return try rows.next() ? RecordRow.state(in: rows, id: id) : RecordState(id: id)
+        var query = try stateQueries.removeValue(forKey: id.kind) ?? RecordRow.stateQuery(id.kind, in: connection)
+        defer { stateQueries[id.kind] = query }
+        return try RecordRow.storedState(of: id, query: &query) ?? RecordState(id: id)
     }
 
     /// The chain hash of `author`'s change `seq` as stored here, or nil if it is not held.
