@@ -21,8 +21,7 @@ public struct ByteWriter: Sendable {
     }
 
     public mutating func string(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
+        text.withUTF8Bytes { utf8 in
             varint(UInt64(utf8.count))
             bytes.append(contentsOf: utf8)
         }

@@ -7,8 +7,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     /// Parses exactly `YYYY-MM-DD` and checks that the day exists (so `2021-02-29` is refused).
     public init?(_ text: String) {
         // Read in place: every date of every received change is parsed here.
-        var text = text
-        guard let parsed = text.withUTF8({ Self.parse($0) }) else { return nil }
+        guard let parsed = text.withUTF8Bytes({ Self.parse($0) }) else { return nil }
         (year, month, day) = parsed
     }
 

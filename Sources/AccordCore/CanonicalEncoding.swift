@@ -112,8 +112,7 @@ public enum CanonicalEncoding {
     }
 
     static func appendString(_ text: String, to out: inout [UInt8]) {
-        var text = text
-        text.withUTF8 { utf8 in
+        text.withUTF8Bytes { utf8 in
             withUnsafeBytes(of: UInt32(utf8.count).bigEndian) { out.append(contentsOf: $0) }
             out.append(contentsOf: utf8)
         }

@@ -58,8 +58,7 @@ extension ChangeCheck {
     /// Printable ASCII with no space at either end: already trimmed and in NFC, the common case,
     /// decided in one pass over the bytes.
     static func isCleanASCII(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in
+        return text.withUTF8Bytes { bytes in
             guard let first = bytes.first, let last = bytes.last, first != 0x20, last != 0x20 else { return false }
             return bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
         }
@@ -69,8 +68,7 @@ extension ChangeCheck {
     /// look-alike spelling through).
     static func sameBytes(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }
-        var a = a, b = b
-        return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
+        return a.withUTF8Bytes { x in b.withUTF8Bytes { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
     }
 
     /// `problem(kind:…)` plus the rules that need the record's id: an ALERT entry's `domain` is

@@ -34,6 +34,16 @@ public struct ChangeRun: Sendable, Hashable {
 
     public var lastSeq: UInt64 { firstSeq + UInt64(entries.count) - 1 }
 
+    /// The greatest hlc of the run's changes (zero for an empty run). Entries' hlcs need not
+    /// increase: a peer's run is checked as sent.
+    public var latestHLC: HLC {
+        entries.withUnsafeBufferPointer { entries in
+            var latest = HLC.zero
+            for index in entries.indices where entries[index].hlc > latest { latest = entries[index].hlc }
+            return latest
+        }
+    }
+
     /// The rest of this run after change `seq` (which must be in it, before its last), chained to
     /// that change: what a peer holding changes up to `seq` still needs.
     public func after(_ seq: UInt64, hasher: inout ChangeHasher) -> ChangeRun {
@@ -73,21 +83,28 @@ public struct ChangeRun: Sendable, Hashable {
         return last
     }
 
+    /// Entries are read in place here and in `apply`: iterating the array would copy each entry
+    /// (retaining its strings) for every change of every large import and merge.
     private func forEachChainHash(hasher: inout ChangeHasher, _ body: (ChangeHash) -> Void) {
         var previous = previousHash
-        for (offset, entry) in entries.enumerated() {
-            let hash = hasher.hash(author: author, seq: firstSeq + UInt64(offset), hlc: entry.hlc, record: record, field: entry.field,
-                                   element: entry.element, value: entry.value, previousHash: previous)
-            body(hash)
-            previous = hash
+        entries.withUnsafeBufferPointer { entries in
+            for offset in entries.indices {
+                let hash = hasher.hash(author: author, seq: firstSeq + UInt64(offset), hlc: entries[offset].hlc, record: record,
+                                       field: entries[offset].field, element: entries[offset].element, value: entries[offset].value,
+                                       previousHash: previous)
+                body(hash)
+                previous = hash
+            }
         }
     }
 
     /// Applies every entry to `state` (which must be the state of `record`).
     public func apply(to state: inout RecordState) {
-        for (offset, entry) in entries.enumerated() {
-            state.apply(stamp: Stamp(hlc: entry.hlc, author: author, seq: firstSeq + UInt64(offset)),
-                        field: entry.field, element: entry.element, value: entry.value)
+        entries.withUnsafeBufferPointer { entries in
+            for offset in entries.indices {
+                state.apply(stamp: Stamp(hlc: entries[offset].hlc, author: author, seq: firstSeq + UInt64(offset)),
+                            field: entries[offset].field, element: entries[offset].element, value: entries[offset].value)
+            }
         }
     }
 

@@ -56,29 +56,30 @@ public enum DomainName {
     /// "xn--" label, 63 bytes a label, 253 in all. Most domains are like this, and received
     /// changes re-check every domain, so it pays to skip the scalar-by-scalar work for them.
     static func isNormalASCII(_ name: String) -> Bool {
-        let utf8 = name.utf8
-        guard !utf8.isEmpty, utf8.count <= maxNameLength else { return false }
-        var labelLength = 0
-        var previous: UInt8 = UInt8(ascii: ".")
-        var labelStart = utf8.startIndex
-        for index in utf8.indices {
-            let byte = utf8[index]
-            if byte == UInt8(ascii: ".") {
-                guard labelLength > 0, previous != UInt8(ascii: "-") else { return false }
-                labelLength = 0
-            } else {
-                guard isLabelByte(byte) else { return false }
-                if labelLength == 0 {
-                    guard byte != UInt8(ascii: "-") else { return false }
-                    labelStart = index
+        return name.withUTF8Bytes { bytes in
+            guard !bytes.isEmpty, bytes.count <= maxNameLength else { return false }
+            var labelLength = 0
+            var previous: UInt8 = UInt8(ascii: ".")
+            var labelStart = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: ".") {
+                    guard labelLength > 0, previous != UInt8(ascii: "-") else { return false }
+                    labelLength = 0
+                } else {
+                    guard isLabelByte(byte) else { return false }
+                    if labelLength == 0 {
+                        guard byte != UInt8(ascii: "-") else { return false }
+                        labelStart = index
+                    }
+                    labelLength += 1
+                    guard labelLength <= maxLabelLength else { return false }
+                    if labelLength == 4, bytes[labelStart...index].elementsEqual(acePrefix.utf8) { return false }
                 }
-                labelLength += 1
-                guard labelLength <= maxLabelLength else { return false }
-                if labelLength == 4, utf8[labelStart...index].elementsEqual(acePrefix.utf8) { return false }
+                previous = byte
             }
-            previous = byte
+            return labelLength > 0 && previous != UInt8(ascii: "-")
         }
-        return labelLength > 0 && previous != UInt8(ascii: "-")
     }
 
     /// The ASCII (punycode) form of a normalised name, e.g. "xn--mnchen-3ya.de".

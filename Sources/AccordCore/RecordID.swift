@@ -11,8 +11,7 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// Parses an id; nil if it is not of the form above. Byte by byte, with no intermediate
     /// strings: every run read from the log or a wire batch parses its record's id.
     public init?(_ rawValue: String) {
-        var text = rawValue
-        guard let (kind, owner) = text.withUTF8({ Self.parse($0) }) else { return nil }
+        guard let (kind, owner) = rawValue.withUTF8Bytes({ Self.parse($0) }) else { return nil }
         self.rawValue = rawValue
         self.kind = kind
         self.owner = owner
@@ -54,10 +53,9 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// checked without building that id: every received or written ALERT domain is checked so.
     public func isAlert(ofDomain domain: String) -> Bool {
         guard kind == .alertUpload else { return false }
-        return withUnsafeBytes(of: Self.derivationDigest(kind: kind, owner: owner, key: [domain])) { digest in
+        return withUnsafeBytes(of: Self.derivationDigest(kind: kind, owner: owner, key: CollectionOfOne(domain))) { digest in
             // The token is the base-32 form of the digest's first 10 bytes: 16 characters, last in the id.
-            var raw = rawValue
-            return raw.withUTF8 { id in
+            return rawValue.withUTF8Bytes { id in
                 guard id.count == kind.idPrefix.utf8.count + owner.rawValue.utf8.count + 2 + 16 else { return false }
                 return Base32.matches(digest.prefix(10), id.suffix(16))
             }
@@ -74,15 +72,28 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The SHA-256 a derived id's token comes from: the kind, then the owner and each key part
     /// after a 0x1F separator, hashed in one piece (every received ALERT domain is checked
     /// against it, so this is on the merge path).
-    private static func derivationDigest(kind: RecordKind, owner: OfficeCode, key: [String]) -> SystemSHA256.Digest {
-        var input = Array(kind.rawValue.utf8)
-        input.append(0x1F)
-        input.append(contentsOf: owner.rawValue.utf8)
-        for part in key {
-            input.append(0x1F)
-            input.append(contentsOf: part.utf8)
+    private static func derivationDigest(kind: RecordKind, owner: OfficeCode, key: some Collection<String>) -> SystemSHA256.Digest {
+        let count = kind.rawValue.utf8.count + 1 + owner.rawValue.utf8.count + key.reduce(0) { $0 + 1 + $1.utf8.count }
+        // On the stack: an id's input is short, and checking a received domain should not allocate.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { input in
+            var at = 0
+            func put(_ text: String) {
+                for byte in text.utf8 {
+                    input[at] = byte
+                    at += 1
+                }
+            }
+            put(kind.rawValue)
+            input[at] = 0x1F
+            at += 1
+            put(owner.rawValue)
+            for part in key {
+                input[at] = 0x1F
+                at += 1
+                put(part)
+            }
+            return SystemSHA256.hash(UnsafeRawBufferPointer(input))
         }
-        return SystemSHA256.hash(input)
     }
 
     /// A fresh random id for a record created by `accord add`.

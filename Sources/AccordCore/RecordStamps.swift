@@ -25,7 +25,7 @@ public enum RecordStamps {
 
     /// The stamps of `state`. Deterministic: the same state always gives the same bytes.
     ///
-    /// Written for the insert thread of a large import, which encodes one per record: the slots
+    /// Written for the insert thread of a large import, which encodes one per record: the fields
     /// are read in place (no copies of their values), and element dictionaries are sorted only
     /// when they hold something.
     public static func encode(_ state: RecordState, into writer: inout ByteWriter) {
@@ -73,17 +73,19 @@ public enum RecordStamps {
             stamp(deletion.stamp)
             inline(deletion.value)
         }
-        state.slots.withUnsafeBufferPointer { slots in
-            for position in slots.indices {
-                if let scalarStamp = slots[position].scalar?.stamp {
+        // The arrays are read in place (no copies of the values), by position: a scalar, then
+        // the elements of a set.
+        state.scalars.withUnsafeBufferPointer { scalars in
+            for position in 0 ..< max(scalars.count, state.elementFlags.count) {
+                if !scalars.isEmpty, let scalarStamp = scalars[position]?.stamp {
                     writer.byte(2)
                     writer.varint(UInt64(position))
                     stamp(scalarStamp)
                     // Text, integers and null come back from the column exactly; a flag does not.
-                    if case .bool(let flag)? = slots[position].scalar?.value { writer.byte(flag ? 2 : 1) } else { writer.byte(5) }
+                    if case .bool(let flag)? = scalars[position]?.value { writer.byte(flag ? 2 : 1) } else { writer.byte(5) }
                 }
-                guard !slots[position].elements.isEmpty else { continue }
-                for (element, flag) in slots[position].elements.sorted(by: byUTF8) {
+                guard !state.elementFlags.isEmpty, !state.elementFlags[position].isEmpty else { continue }
+                for (element, flag) in state.elementFlags[position].sorted(by: byUTF8) {
                     writer.byte(3)
                     writer.varint(UInt64(position))
                     writer.string(element)
@@ -233,13 +235,11 @@ extension RecordState {
     /// Calls `body` with every stamp held, reading the slots in place.
     func forEachStamp(_ body: (Stamp) -> Void) {
         if let deletion { body(deletion.stamp) }
-        slots.withUnsafeBufferPointer { slots in
-            for position in slots.indices {
-                if let stamp = slots[position].scalar?.stamp { body(stamp) }
-                if !slots[position].elements.isEmpty {
-                    for flag in slots[position].elements.values { body(flag.stamp) }
-                }
-            }
+        scalars.withUnsafeBufferPointer { scalars in
+            for position in scalars.indices { if let stamp = scalars[position]?.stamp { body(stamp) } }
+        }
+        for flags in elementFlags where !flags.isEmpty {
+            for flag in flags.values { body(flag.stamp) }
         }
         for scalar in unknownScalars.values { body(scalar.stamp) }
         for elements in unknownSets.values { for flag in elements.values { body(flag.stamp) } }

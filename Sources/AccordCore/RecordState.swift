@@ -3,7 +3,7 @@
 /// that has applied the same set of changes, in any order and with any repeats, holds the same
 /// state. Nothing here does I/O.
 ///
-/// The fields of the record's schema are held by schema position in one array, not by name:
+/// The fields of the record's schema are held by schema position in arrays, not by name:
 /// every local write, merge, rebuild, verification and `--as-of` replay applies changes here,
 /// and a slot lookup costs far less than hashing a field name into a dictionary.
 public struct RecordState: Sendable, Equatable {
@@ -12,17 +12,22 @@ public struct RecordState: Sendable, Equatable {
         public var value: Value
     }
 
-    /// One field of the schema: its scalar value, or for a set field each element's flag.
-    /// Absent elements are kept with their stamp, so that an older concurrent add cannot bring
-    /// them back.
-    struct Slot: Sendable, Equatable {
-        var scalar: Stamped<FieldValue>?
-        var elements: [String: Stamped<Bool>] = [:]
+    public let id: RecordID
+    /// A scalar field's winning write: `Stamped<FieldValue>` as stored, a concrete type so that
+    /// an array of them is made by specialised code, not through generic value witnesses (a
+    /// large import makes one array a record).
+    struct ScalarWrite: Sendable, Equatable {
+        var stamp: Stamp
+        var value: FieldValue
     }
 
-    public let id: RecordID
-    /// By schema position; empty until a field of the schema is written.
-    private(set) var slots: [Slot] = []
+    /// The winning write of each scalar field of the schema, by position; empty until one is
+    /// written (then sized to the schema).
+    private(set) var scalars: [ScalarWrite?] = []
+    /// Each set field's elements by position, with their flags: absent elements are kept with
+    /// their stamp, so that an older concurrent add cannot bring them back. Empty until an
+    /// element is written, so records without sets (every ALERT entry) never allocate it.
+    private(set) var elementFlags: [[String: Stamped<Bool>]] = []
     /// The hidden `_deleted` flag.
     private(set) var deletion: Stamped<FieldValue>?
     /// Scalar fields unknown to this version, kept so that they are shown and relayed.
@@ -52,16 +57,26 @@ public struct RecordState: Sendable, Equatable {
     /// Applies one write to the schema field at `position` (see `RecordSchema.position(of:)`).
     @discardableResult
     public mutating func apply(stamp: Stamp, position: Int, element: String?, value: FieldValue) -> Bool {
-        if slots.isEmpty { slots = Array(repeating: Slot(), count: RecordSchema.of(id.kind).fields.count) }
         if let element {
-            if let current = slots[position].elements[element], current.stamp >= stamp { return false }
-            slots[position].elements[element] = Stamped(stamp: stamp, value: Self.presence(value))
+            if elementFlags.isEmpty { elementFlags = Array(repeating: [:], count: RecordSchema.of(id.kind).fields.count) }
+            if let current = elementFlags[position][element]?.stamp, current >= stamp { return false }
+            elementFlags[position][element] = Stamped(stamp: stamp, value: Self.presence(value))
         } else {
-            if let current = slots[position].scalar, current.stamp >= stamp { return false }
-            slots[position].scalar = Stamped(stamp: stamp, value: value)
+            if scalars.isEmpty { scalars = Self.unsetScalars(count: RecordSchema.of(id.kind).fields.count) }
+            if let current = scalars[position]?.stamp, current >= stamp { return false }
+            scalars[position] = ScalarWrite(stamp: stamp, value: value)
         }
         exists = true
         return true
+    }
+
+    /// `count` unset scalars, each stored by specialised code (`Array(repeating:count:)` copies
+    /// its value through generic witnesses, a measurable part of a large import's merging).
+    private static func unsetScalars(count: Int) -> [ScalarWrite?] {
+        [ScalarWrite?](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for index in 0 ..< count { (buffer.baseAddress! + index).initialize(to: nil) }
+            initialized = count
+        }
     }
 
     private mutating func applyUnknown(stamp: Stamp, field: String, element: String?, value: FieldValue) -> Bool {
@@ -94,19 +109,19 @@ public struct RecordState: Sendable, Equatable {
     public func stamped(_ field: String) -> Stamped<FieldValue>? {
         if field == Change.deletedField { return deletion }
         guard let position = RecordSchema.of(id.kind).position(of: field) else { return unknownScalars[field] }
-        return slots.isEmpty ? nil : slots[position].scalar
+        return scalars.isEmpty ? nil : scalars[position].map { Stamped(stamp: $0.stamp, value: $0.value) }
     }
 
     /// The winning write of one element's flag in a set field, if any.
     public func stampedElement(_ field: String, _ element: String) -> Stamped<Bool>? {
         guard let position = RecordSchema.of(id.kind).position(of: field) else { return unknownSets[field]?[element] }
-        return slots.isEmpty ? nil : slots[position].elements[element]
+        return elementFlags.isEmpty ? nil : elementFlags[position][element]
     }
 
     public func value(of field: String) -> FieldValue { stamped(field)?.value ?? .null }
 
     /// The value of the schema field at `position`.
-    public func value(at position: Int) -> FieldValue { slots.isEmpty ? .null : slots[position].scalar?.value ?? .null }
+    public func value(at position: Int) -> FieldValue { scalars.isEmpty ? .null : scalars[position]?.value ?? .null }
 
     /// Present elements of a set field, sorted by UTF-8 bytes.
     public func elements(of field: String) -> [String] {
@@ -115,7 +130,7 @@ public struct RecordState: Sendable, Equatable {
     }
 
     /// Present elements of the schema's set field at `position`, sorted by UTF-8 bytes.
-    public func elements(at position: Int) -> [String] { slots.isEmpty ? [] : Self.present(slots[position].elements) }
+    public func elements(at position: Int) -> [String] { elementFlags.isEmpty ? [] : Self.present(elementFlags[position]) }
 
     private static func present(_ flags: [String: Stamped<Bool>]) -> [String] {
         flags.filter(\.value.value).map(\.key).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }

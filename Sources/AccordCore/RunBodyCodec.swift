@@ -14,30 +14,34 @@ public enum RunBodyCodec {
     public static func encode(_ entries: [ChangeRun.Entry], kind: RecordKind, baseHLC: HLC, into writer: inout ByteWriter) {
         let schema = RecordSchema.of(kind)
         var previous = baseHLC
-        for entry in entries {
-            writer.varint(entry.hlc.rawValue &- previous.rawValue)
-            previous = entry.hlc
-            if entry.field == Change.deletedField {
-                writer.varint(1)
-            } else if let position = schema.position(of: entry.field) {
-                writer.varint(UInt64(position) + 2)
-            } else {
-                writer.varint(0)
-                writer.string(entry.field)
-            }
-            let tag: UInt8
-            switch entry.value {
-            case .null: tag = 0
-            case .bool(let flag): tag = flag ? 2 : 1
-            case .int: tag = 3
-            case .string: tag = 4
-            }
-            writer.byte(tag | (entry.element == nil ? 0 : 8))
-            if let element = entry.element { writer.string(element) }
-            switch entry.value {
-            case .int(let number): writer.zigzag(number)
-            case .string(let text): writer.string(text)
-            default: break
+        // Entries are read in place: iterating the array would copy each (retaining its strings).
+        entries.withUnsafeBufferPointer { entries in
+            for index in entries.indices {
+                writer.varint(entries[index].hlc.rawValue &- previous.rawValue)
+                previous = entries[index].hlc
+                let field = entries[index].field
+                if field == Change.deletedField {
+                    writer.varint(1)
+                } else if let position = schema.position(of: field) {
+                    writer.varint(UInt64(position) + 2)
+                } else {
+                    writer.varint(0)
+                    writer.string(field)
+                }
+                let tag: UInt8
+                switch entries[index].value {
+                case .null: tag = 0
+                case .bool(let flag): tag = flag ? 2 : 1
+                case .int: tag = 3
+                case .string: tag = 4
+                }
+                writer.byte(tag | (entries[index].element == nil ? 0 : 8))
+                if let element = entries[index].element { writer.string(element) }
+                switch entries[index].value {
+                case .int(let number): writer.zigzag(number)
+                case .string(let text): writer.string(text)
+                default: break
+                }
             }
         }
     }

@@ -107,7 +107,7 @@ struct BatchMerger {
             for (run, lastHash) in pending {
                 try context.append(run, lastHash: lastHash)
                 if run.record.kind == .replica { try context.learnFromRegistry(run.record) }
-                for entry in run.entries { clockState.observe(entry.hlc) }
+                clockState.observe(run.latestHLC)
                 report.applied += run.entries.count
             }
             pending.removeAll()
@@ -140,20 +140,25 @@ struct BatchMerger {
         guard run.previousHash == headHash else {
             return ("chain-broken", "change \(run.firstSeq) of replica \(run.author) does not chain to change \(headSeq) held here (altered or forked history)", false)
         }
-        guard let author = run.author == identity.id ? identity.author : context.replicas[run.author]?.author else {
+        guard let author = run.author == identity.id ? identity.author : context.author(of: run.author) else {
             return ("unknown-author", "replica \(run.author) is not registered with an office and role", false)
         }
         if let refusal = Authorization.check(author: author, record: run.record) {
             return (refusal.rule, refusal.message, false)
         }
-        if let problem = run.entries.lazy.compactMap({ ChangeCheck.problem(record: run.record, field: $0.field, element: $0.element, value: $0.value) }).first {
-            return ("schema", problem, false)
+        // The entries are read in place: every change of a merge is checked here.
+        let schemaProblem: String? = run.entries.withUnsafeBufferPointer { entries in
+            for index in entries.indices {
+                if let problem = ChangeCheck.problem(record: run.record, field: entries[index].field, element: entries[index].element,
+                                                     value: entries[index].value) { return problem }
+            }
+            return nil
         }
+        if let schemaProblem { return ("schema", schemaProblem, false) }
         if run.record.kind == .replica, let conflict = context.registryConflict(run) {
             return ("registry-key-conflict", conflict, false)
         }
-        if let latest = run.entries.lazy.map(\.hlc).max(),
-           let skew = ClockSkewError.check(latest, author: run.author, nowMillis: now, allowedMillis: options.maxClockSkewMillis) {
+        if let skew = ClockSkewError.check(run.latestHLC, author: run.author, nowMillis: now, allowedMillis: options.maxClockSkewMillis) {
             return ("clock-skew", skew.description, false)
         }
         return nil

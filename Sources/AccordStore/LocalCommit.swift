@@ -26,6 +26,10 @@ public struct LocalTransaction {
     var summary = CommitSummary(records: 0, changes: 0, seqs: nil)
     /// Changes written since the last signature of this commit.
     var unsigned = 0
+    /// This replica's last change (seq and chain hash) as this commit advances it: read from the
+    /// context once, then kept here, where every write extends it. Nil if the database does not
+    /// know its own replica.
+    var head: (seq: UInt64, hash: ChangeHash?)?
 
     /// Reads these records before they are written, all at once. Optional: a large commit into
     /// a replica that already holds records is faster when it names them first (an import
@@ -46,23 +50,31 @@ public struct LocalTransaction {
         guard !writes.isEmpty else { return }
         // The checks every receiver applies: a change they would refuse must not enter this
         // replica's chain, where it would hold back every later change of this replica.
-        let problems = writes.compactMap { write in
-            ChangeCheck.problem(record: id, field: write.field, element: write.element, value: write.value)
-                .map { FieldProblem(field: write.field, message: $0) }
+        // (The writes are read in place: a large import writes tens of thousands.)
+        var problems: [FieldProblem] = []
+        writes.withUnsafeBufferPointer { writes in
+            for index in writes.indices {
+                if let problem = ChangeCheck.problem(record: id, field: writes[index].field, element: writes[index].element, value: writes[index].value) {
+                    problems.append(FieldProblem(field: writes[index].field, message: problem))
+                }
+            }
         }
         guard problems.isEmpty else { throw StoreError.invalid(record: id.rawValue, problems: problems) }
-        guard let me = context.replicas[identity.id] else { throw StoreError.notAReplica(path: "this database") }
-        var previous = me.headHash
+        guard let (headSeq, headHash) = head else { throw StoreError.notAReplica(path: "this database") }
+        var previous = headHash
         var entries: [ChangeRun.Entry] = []
         entries.reserveCapacity(writes.count)
-        for (offset, write) in writes.enumerated() {
-            let hlc = clock.tick(wallMillis: wallMillis)
-            previous = hasher.hash(author: identity.id, seq: me.headSeq + 1 + UInt64(offset), hlc: hlc, record: id,
-                                   field: write.field, element: write.element, value: write.value, previousHash: previous)
-            entries.append(ChangeRun.Entry(hlc: hlc, field: write.field, element: write.element, value: write.value))
+        writes.withUnsafeBufferPointer { writes in
+            for offset in writes.indices {
+                let hlc = clock.tick(wallMillis: wallMillis)
+                previous = hasher.hash(author: identity.id, seq: headSeq + 1 + UInt64(offset), hlc: hlc, record: id, field: writes[offset].field,
+                                       element: writes[offset].element, value: writes[offset].value, previousHash: previous)
+                entries.append(ChangeRun.Entry(hlc: hlc, field: writes[offset].field, element: writes[offset].element, value: writes[offset].value))
+            }
         }
-        let run = ChangeRun(author: identity.id, firstSeq: me.headSeq + 1, record: id, previousHash: me.headHash, entries: entries)
+        let run = ChangeRun(author: identity.id, firstSeq: headSeq + 1, record: id, previousHash: headHash, entries: entries)
         try context.append(run, lastHash: previous)
+        head = (run.lastSeq, previous)
         if id.kind == .replica { try context.learnFromRegistry(id) }
         summary.records += 1
         summary.changes += entries.count
@@ -75,9 +87,9 @@ public struct LocalTransaction {
     /// `CommitSignature.checkpointInterval` changes within a long one, so that a sync batch of a
     /// large import can end on a signed change.
     mutating func signHead() throws {
-        guard unsigned > 0, let me = context.replicas[identity.id], let head = me.headHash else { return }
+        guard unsigned > 0, let (seq, hash) = head, let hash else { return }
         guard let signingKey else { throw StoreError.missingSigningKey(path: keyPath) }
-        try context.store(signingKey.sign(author: identity.id, seq: me.headSeq, hash: head))
+        try context.store(signingKey.sign(author: identity.id, seq: seq, hash: hash))
         unsigned = 0
     }
 }
@@ -90,7 +102,8 @@ extension ReplicaStore {
             let context = try WriteContext(db, received: wall)
             defer { context.close() }
             var transaction = LocalTransaction(context: context, identity: identity, clock: try Self.loadClock(db), wallMillis: wall,
-                                               signingKey: signingKey, keyPath: ReplicaKeyFile.path(forDatabase: path))
+                                               signingKey: signingKey, keyPath: ReplicaKeyFile.path(forDatabase: path),
+                                               head: context.head(of: identity.id))
             let result = try body(&transaction)
             try transaction.signHead()
             try context.finish()

@@ -6,8 +6,7 @@ import GRDB
 final class LogInserter {
     private var insertSegment: RawStatement
     private var insertSignature: RawStatement
-    private var upserts: [RecordKind: RawStatement] = [:]
-    private var stamps = ByteWriter(capacity: 256)
+    private let rows: RecordRowWriter
     private var runs = ByteWriter(capacity: 16 * 1024)
     private var body = ByteWriter(capacity: 512)
     private let received: Int64
@@ -18,28 +17,29 @@ final class LogInserter {
             INSERT INTO accord_log (replica, first_seq, last_seq, received, prev_hash, runs) VALUES (?, ?, ?, ?, ?, ?)
             """)
         insertSignature = try RawStatement(db, sql: "INSERT OR IGNORE INTO accord_signature (replica, seq, signature) VALUES (?, ?, ?)")
-        for kind in RecordKind.allCases { upserts[kind] = try RawStatement(db, sql: RecordRow.upsertSQL(kind)) }
+        rows = try RecordRowWriter(db)
     }
 
+    /// The items are read in place through buffer pointers: iterating the arrays would copy each
+    /// run and state (retaining what they hold) only to read it.
     func insert(_ batch: inout InsertBatch) throws {
-        for segment in batch.segments {
-            runs.removeAll()
-            for run in segment.runs { LogSegment.append(run, to: &runs, scratch: &body) }
-            insertSegment.bind(segment.replica)
-            insertSegment.bind(segment.firstSeq)
-            insertSegment.bind(segment.lastSeq)
-            insertSegment.bind(received)
-            insertSegment.bind(segment.previousHash)
-            insertSegment.bind(runs.bytes)
-            try insertSegment.execute()
+        try batch.segments.withUnsafeBufferPointer { segments in
+            for index in segments.indices {
+                runs.removeAll()
+                segments[index].runs.withUnsafeBufferPointer { segmentRuns in
+                    for run in segmentRuns.indices { LogSegment.append(segmentRuns[run], to: &runs, scratch: &body) }
+                }
+                insertSegment.bind(segments[index].replica)
+                insertSegment.bind(segments[index].firstSeq)
+                insertSegment.bind(segments[index].lastSeq)
+                insertSegment.bind(received)
+                insertSegment.bind(segments[index].previousHash)
+                insertSegment.bind(runs.bytes)
+                try insertSegment.execute()
+            }
         }
-        for state in batch.rows {
-            let kind = state.id.kind
-            // Taken out of the dictionary for the row: one lookup instead of one per column.
-            var upsert = upserts.removeValue(forKey: kind)!
-            RecordRow.bind(state, into: &upsert, stamps: &stamps)
-            defer { upserts[kind] = upsert }
-            try upsert.execute()
+        try batch.rows.withUnsafeBufferPointer { states in
+            for index in states.indices { try rows.write(states[index]) }
         }
         for signature in batch.signatures {
             insertSignature.bind(signature.replica)

@@ -93,13 +93,14 @@ extension ReplicaStore {
             try context.preload(batch.runs.lazy.map(\.record))
             var byAuthor: [ReplicaID: [ChangeRun]] = [:]
             for run in batch.runs where !run.entries.isEmpty { byAuthor[run.author, default: []].append(run) }
-            for (author, runs) in byAuthor {
+            var waiting = byAuthor.keys.sorted()
+            for author in waiting {
                 let trusted = options.trustedPeers.contains(author) || author == identity.id
                 let declared = batch.authors[author]
                 try merger.introduce(author, declared: trusted ? declared : nil)
-                byAuthor[author] = runs.sorted { $0.firstSeq < $1.firstSeq }
+                // In place, so the runs are moved rather than copied; a sender's usually come in order already.
+                byAuthor[author]!.sort { $0.firstSeq < $1.firstSeq }
             }
-            var waiting = byAuthor.keys.sorted()
             while !waiting.isEmpty {
                 var later: [ReplicaID] = []
                 for author in waiting {

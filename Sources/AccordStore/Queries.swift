@@ -194,18 +194,12 @@ extension ReplicaStore {
 
     static func rebuildTables(_ db: Database, recordsInMemory: Int = ReplicaStore.defaultRecordsInMemory) throws {
         let context = try ReadContext(db, recordsInMemory: recordsInMemory)
-        var stamps = ByteWriter()
-        var upserts: [RecordKind: RawStatement] = [:]
+        let rows = try RecordRowWriter(db)
         try ReadContext.mapped(db) {
             // Passes over a large replica are planned from the tables' rows: before they go.
             let passes = try context.passes(of: nil)
             for kind in RecordKind.allCases { try db.execute(sql: "DELETE FROM \(kind.rawValue)") }
-            try context.forEachRecord(passes: passes) { state in
-                var upsert = try upserts.removeValue(forKey: state.id.kind) ?? RawStatement(db, sql: RecordRow.upsertSQL(state.id.kind))
-                RecordRow.bind(state, into: &upsert, stamps: &stamps)
-                try upsert.execute()
-                upserts[state.id.kind] = upsert
-            }
+            try context.forEachRecord(passes: passes) { try rows.write($0) }
         }
     }
 }

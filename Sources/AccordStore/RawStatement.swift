@@ -20,11 +20,10 @@ struct RawStatement {
 
     mutating func bind(_ text: String?) {
         position += 1
-        guard var text else { sqlite3_bind_null(handle, position); return }
-        text.withUTF8 { utf8 in
-            utf8.withMemoryRebound(to: CChar.self) { chars in
-                _ = sqlite3_bind_text(handle, position, chars.baseAddress ?? UnsafePointer(bitPattern: 1), Int32(chars.count), RawStatement.transient)
-            }
+        guard let text else { sqlite3_bind_null(handle, position); return }
+        text.withUTF8Bytes { utf8 in
+            _ = sqlite3_bind_text(handle, position, UnsafeRawPointer(utf8.baseAddress ?? UnsafePointer(bitPattern: 1)!).assumingMemoryBound(to: CChar.self),
+                                  Int32(utf8.count), RawStatement.transient)
         }
     }
 
@@ -42,20 +41,29 @@ struct RawStatement {
         }
     }
 
+    /// Binds bytes that SQLite reads where they are (SQLITE_STATIC): they must stay valid until
+    /// the statement has been stepped and `clearBindings()` has run (see `BindingArena`).
+    mutating func bindStatic(_ bytes: UnsafeRawBufferPointer, asText: Bool) {
+        position += 1
+        let start = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+        if asText {
+            sqlite3_bind_text(handle, position, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+        } else {
+            sqlite3_bind_blob(handle, position, start, Int32(bytes.count), nil)
+        }
+    }
+
+    /// Sets every parameter back to NULL.
+    mutating func clearBindings() {
+        sqlite3_clear_bindings(handle)
+        position = 0
+    }
+
     /// Binds the 32 bytes of a hash (NULL for nil) without building an array.
     mutating func bind(_ hash: ChangeHash?) {
         position += 1
         guard let hash else { sqlite3_bind_null(handle, position); return }
         hash.withBytes { raw in _ = sqlite3_bind_blob(handle, position, raw.baseAddress, Int32(raw.count), RawStatement.transient) }
-    }
-
-    mutating func bind(_ value: FieldValueColumn) {
-        switch value {
-        case .null: bind(nil as Int64?)
-        case .int(let number): bind(number)
-        case .text(let text): bind(text)
-        case .blob(let bytes): bind(bytes)
-        }
     }
 
     /// Steps a query: true while a row is available (read it with the column accessors), false at

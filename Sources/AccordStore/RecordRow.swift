@@ -3,22 +3,12 @@ import GRDB
 
 /// Converts between a merged `RecordState` and its row in a collection table.
 enum RecordRow {
-    /// Column values in the order of `ReplicaSQL.storedColumns(of:)`.
+    /// Column values in the order of `ReplicaSQL.storedColumns(of:)`: what `verify` compares.
     static func values(of state: RecordState) -> [FieldValueColumn] {
-        var values: [FieldValueColumn] = []
-        forEachValue(of: state) { values.append($0) }
+        var values = ColumnValues()
         var stamps = ByteWriter()
-        RecordStamps.encode(state, into: &stamps)
-        values.append(.blob(stamps.bytes))
-        return values
-    }
-
-    /// Binds the whole row of `state` into `upsertSQL`; `stamps` is scratch space, reused from row to row.
-    static func bind(_ state: RecordState, into upsert: inout RawStatement, stamps: inout ByteWriter) {
-        forEachValue(of: state) { upsert.bind($0) }
-        stamps.removeAll()
-        RecordStamps.encode(state, into: &stamps)
-        upsert.bind(stamps.bytes)
+        bind(state, into: &values, stamps: &stamps)
+        return values.values
     }
 
     /// The query `storedState` runs, prepared for records of `kind`.
@@ -52,34 +42,40 @@ enum RecordRow {
         }
     }
 
-    /// Hands each user-facing column value to `body`, in the order of `ReplicaSQL.columns(of:)`.
-    static func forEachValue(of state: RecordState, _ body: (FieldValueColumn) -> Void) {
+    /// Hands the row's values to `columns` (`upsertSQL`'s parameters), in the order of
+    /// `ReplicaSQL.storedColumns(of:)`; `stamps` is scratch space, reused from row to row.
+    /// Generic rather than a closure over an enum of values: the insert thread of a large import
+    /// binds every column of every record straight from its state.
+    static func bind(_ state: RecordState, into columns: inout some ColumnSink, stamps: inout ByteWriter) {
         let kind = state.id.kind
-        body(.text(state.id.rawValue))
-        body(.text(state.id.owner.rawValue))
-        if kind == .alertUpload { body(.text(state.id.owner.rawValue)) }
-        body(.int(state.isDeleted ? 1 : 0))
+        columns.bind(state.id.rawValue)
+        columns.bind(state.id.owner.rawValue)
+        if kind == .alertUpload { columns.bind(state.id.owner.rawValue) }
+        columns.bind(Int64(state.isDeleted ? 1 : 0))
         for (position, spec) in RecordSchema.of(kind).fields.enumerated() {
             if spec.type.isSet {
                 let elements = state.elements(at: position)
-                body(.text(elements.isEmpty ? "[]" : JSONValue.array(elements.map { .string($0) }).serialized))
+                columns.bind(elements.isEmpty ? "[]" : JSONValue.array(elements.map { .string($0) }).serialized)
                 continue
             }
             switch state.value(at: position) {
-            case .null: body(.null)
-            case .int(let number): body(.int(number))
-            case .string(let text): body(.text(text))
-            case .bool(let flag): body(.int(flag ? 1 : 0))
+            case .null: columns.bind(nil as Int64?)
+            case .int(let number): columns.bind(number)
+            case .string(let text): columns.bind(text)
+            case .bool(let flag): columns.bind(Int64(flag ? 1 : 0))
             }
         }
         if state.unknownScalars.isEmpty && state.unknownSets.isEmpty {
-            body(.null)
-            return
+            columns.bind(nil as String?)
+        } else {
+            var extra: [String: JSONValue] = [:]
+            for (field, stamped) in state.unknownScalars { extra[field] = stamped.value.json }
+            for field in state.unknownSets.keys { extra[field] = .array(state.elements(of: field).map { .string($0) }) }
+            columns.bind(JSONValue.object(extra).serialized)
         }
-        var extra: [String: JSONValue] = [:]
-        for (field, stamped) in state.unknownScalars { extra[field] = stamped.value.json }
-        for field in state.unknownSets.keys { extra[field] = .array(state.elements(of: field).map { .string($0) }) }
-        body(.text(JSONValue.object(extra).serialized))
+        stamps.removeAll()
+        RecordStamps.encode(state, into: &stamps)
+        columns.bind(stamps.bytes)
     }
 
     static func upsertSQL(_ kind: RecordKind) -> String {
@@ -112,4 +108,22 @@ enum RecordRow {
         if includeDeletedFlag, (row["deleted"] as Int64?) == 1 { members["deleted"] = .bool(true) }
         return .object(members)
     }
+}
+
+/// Where `RecordRow` puts a row's column values, one after another: a statement's parameters, or
+/// a list of values to compare.
+protocol ColumnSink {
+    mutating func bind(_ text: String?)
+    mutating func bind(_ number: Int64?)
+    mutating func bind(_ bytes: [UInt8]?)
+}
+
+extension RawStatement: ColumnSink {}
+
+/// A row's values as stored (`RecordRow.values(of:)`).
+private struct ColumnValues: ColumnSink {
+    var values: [FieldValueColumn] = []
+    mutating func bind(_ text: String?) { values.append(text.map { .text($0) } ?? .null) }
+    mutating func bind(_ number: Int64?) { values.append(number.map { .int($0) } ?? .null) }
+    mutating func bind(_ bytes: [UInt8]?) { values.append(bytes.map { .blob($0) } ?? .null) }
 }

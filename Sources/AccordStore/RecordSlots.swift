@@ -54,8 +54,7 @@ struct RecordSlots {
 
     /// A 64-bit hash of the UTF-8 bytes, eight at a time (multiply and fold, as in wyhash).
     private static func hash(_ text: String, seed: UInt64) -> UInt64 {
-        var text = text
-        return text.withUTF8 { bytes in
+        return text.withUTF8Bytes { bytes in
             var state = seed ^ UInt64(bytes.count)
             func mix(_ word: UInt64) {
                 let product = (state ^ word).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)

@@ -137,6 +137,18 @@ final class WriteContext {
         return try RecordRow.storedState(of: id, query: &query) ?? RecordState(id: id)
     }
 
+    /// The last change held from a replica (its sequence number and chain hash), nil for a replica not known here.
+    func head(of id: ReplicaID) -> (seq: UInt64, hash: ChangeHash?)? {
+        guard let index = replicas.index(forKey: id) else { return nil }
+        return (replicas.values[index].headSeq, replicas.values[index].headHash)
+    }
+
+    /// The office and role of a replica, once known here.
+    func author(of id: ReplicaID) -> Author? {
+        guard let index = replicas.index(forKey: id) else { return nil }
+        return replicas.values[index].author
+    }
+
     /// The chain hash of `author`'s change `seq` as stored here, or nil if it is not held.
     func storedChainHash(of author: ReplicaID, at seq: UInt64) throws -> ChangeHash? {
         guard let known = replicas[author], seq >= 1, seq <= known.headSeq else { return nil }
@@ -175,13 +187,15 @@ final class WriteContext {
     /// Appends a run that directly follows its author's head (checked by the caller), merges it
     /// into the record's state and advances the author's head.
     func append(_ run: ChangeRun, lastHash: ChangeHash?) throws {
-        guard var author = replicas[run.author], !run.entries.isEmpty else { return }
+        guard !run.entries.isEmpty, let author = replicas.index(forKey: run.author) else { return }
         let slot = try slot(of: run.record)
         let continues = segment.map { $0.author == run.author && $0.lastSeq + 1 == run.firstSeq && $0.runs.count < LogSegment.maxRuns } ?? false
         if !continues {
             try closeSegment()
-            segment = OpenSegment(author: run.author, replica: author.index, firstSeq: run.firstSeq, lastSeq: run.firstSeq - 1,
-                                  previousHash: run.previousHash)
+            segment = OpenSegment(author: run.author, replica: replicas.values[author].index, firstSeq: run.firstSeq,
+                                  lastSeq: run.firstSeq - 1, previousHash: run.previousHash)
+            // Every run appended is its segment's author's: noting the author once a segment will do.
+            changedReplicas.insert(run.author)
         }
         segment!.runs.append(run)
         segment!.lastSeq = run.lastSeq
@@ -199,10 +213,9 @@ final class WriteContext {
         case .stale:
             break
         }
-        author.headSeq = run.lastSeq
-        author.headHash = lastHash
-        replicas[run.author] = author
-        changedReplicas.insert(run.author)
+        // In place: no copy of the replica's entry for each run.
+        replicas.values[author].headSeq = run.lastSeq
+        replicas.values[author].headHash = lastHash
         try pipeline.submitIfFull()
     }
 
