@@ -42,20 +42,30 @@ struct BatchMerger {
     func key(of author: ReplicaID) -> ReplicaPublicKey? { context.replicas[author]?.publicKey }
 
     /// Refuses what an author whose key is unknown here sent (its duplicates aside).
-    mutating func refuseUnknownKey(_ runs: [ChangeRun], of author: ReplicaID) {
+    mutating func refuseUnknownKey(_ order: [Int], in runs: [ChangeRun], of author: ReplicaID) {
         let head = context.replicas[author]?.headSeq ?? 0
-        for run in runs where run.lastSeq > head {
-            report.refused.append(RefusedRun(refusing: run, rule: "unknown-key",
+        for index in order where runs[index].lastSeq > head {
+            report.refused.append(RefusedRun(refusing: runs[index], rule: "unknown-key",
                 reason: "replica \(author) has no public key known here: the secretariat's replica registry does not list it (sync with the hub first, or the author is not a registered replica)"))
         }
     }
 
-    mutating func merge(_ runs: [ChangeRun], of author: ReplicaID) throws {
+    /// A run checked and chained, waiting for a signature: a run of the batch by its place, or
+    /// its new tail when part of it is held here already. Held by place so that a large merge
+    /// does not copy every run it stores.
+    private struct PendingRun {
+        var index: Int
+        var tail: ChangeRun?
+        var lastHash: ChangeHash
+    }
+
+    /// Merges the runs of one author, `order` giving their places in `runs` by sequence number.
+    mutating func merge(_ order: [Int], in runs: [ChangeRun], of author: ReplicaID) throws {
         guard let key = key(of: author), let known = context.replicas[author] else { return }
         let now = UInt64(context.received)
         var headSeq = known.headSeq
         var headHash = known.headHash
-        var pending: [(run: ChangeRun, lastHash: ChangeHash)] = []
+        var pending: [PendingRun] = []
         var stopped = false
 
         func refuse(_ run: ChangeRun, _ rule: String, _ reason: String, held: Bool = false) {
@@ -63,11 +73,21 @@ struct BatchMerger {
             if held { report.held.append(entry) } else { report.refused.append(entry) }
         }
         func refusePending(_ rule: String, held: Bool = false, _ reason: (ChangeRun) -> String) {
-            for (run, _) in pending { refuse(run, rule, reason(run), held: held) }
+            for item in pending {
+                let run = item.tail ?? runs[item.index]
+                refuse(run, rule, reason(run), held: held)
+            }
             pending.removeAll()
         }
+        func store(_ run: ChangeRun, lastHash: ChangeHash) throws {
+            try context.append(run, lastHash: lastHash)
+            if run.record.kind == .replica { try context.learnFromRegistry(run.record) }
+            clockState.observe(run.latestHLC)
+            report.applied += run.entries.count
+        }
 
-        for original in runs {
+        for index in order {
+            let original = runs[index]
             if original.lastSeq <= headSeq {
                 if original.lastSeq <= known.headSeq, let fork = try forkEvidence(original, key: key) {
                     refuse(original, "forked", fork)
@@ -80,37 +100,35 @@ struct BatchMerger {
                 refuse(original, "held", "an earlier change of replica \(author) in this batch was not merged", held: true)
                 continue
             }
-            var run = original
-            if run.firstSeq <= headSeq {
+            var tail: ChangeRun?
+            if original.firstSeq <= headSeq {
                 // Overlaps what we hold: keep only the new tail, chained to the last held change.
-                report.duplicates += Int(headSeq - run.firstSeq + 1)
-                run = run.after(headSeq, hasher: &hasher)
+                report.duplicates += Int(headSeq - original.firstSeq + 1)
+                tail = original.after(headSeq, hasher: &hasher)
             }
+            let run = tail ?? original
             if let problem = problem(of: run, headSeq: headSeq, headHash: headHash, now: now) {
                 refusePending("held", held: true) { _ in "held with change \(run.firstSeq) of replica \(author), which was refused" }
                 refuse(run, problem.rule, problem.reason, held: problem.held)
                 stopped = true
                 continue
             }
-            let lastHash = run.lastHash(hasher: &hasher)
-            pending.append((run, lastHash!))
+            let lastHash = run.lastHash(hasher: &hasher)!
+            pending.append(PendingRun(index: index, tail: tail, lastHash: lastHash))
             headSeq = run.lastSeq
             headHash = lastHash
             guard let signature = signatures[SignedPoint(author: author, seq: run.lastSeq)] else { continue }
-            guard signature.verifies(hash: lastHash!, key: key) else {
+            guard signature.verifies(hash: lastHash, key: key) else {
                 refusePending("signature-invalid") { _ in
                     "the signature of replica \(author) over its change \(run.lastSeq) does not verify with its key \(key.hex.prefix(16))…: the changes were altered, reordered or signed by another key"
                 }
                 stopped = true
                 continue
             }
-            for (run, lastHash) in pending {
-                try context.append(run, lastHash: lastHash)
-                if run.record.kind == .replica { try context.learnFromRegistry(run.record) }
-                clockState.observe(run.latestHLC)
-                report.applied += run.entries.count
+            for item in pending {
+                if let tail = item.tail { try store(tail, lastHash: item.lastHash) } else { try store(runs[item.index], lastHash: item.lastHash) }
             }
-            pending.removeAll()
+            pending.removeAll(keepingCapacity: true)
             try context.store(signature)
         }
         refusePending("unsigned") { run in

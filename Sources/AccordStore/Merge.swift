@@ -91,25 +91,26 @@ extension ReplicaStore {
             var merger = BatchMerger(context: context, identity: identity, options: options, clockState: try Self.loadClock(db),
                                      signatures: batch.signatures)
             try context.preload(batch.runs.lazy.map(\.record))
-            var byAuthor: [ReplicaID: [ChangeRun]] = [:]
-            for run in batch.runs where !run.entries.isEmpty { byAuthor[run.author, default: []].append(run) }
+            // Each author's runs by their places in the batch, in sequence order: the runs
+            // themselves are not copied.
+            var byAuthor: [ReplicaID: [Int]] = [:]
+            for (index, run) in batch.runs.enumerated() where !run.entries.isEmpty { byAuthor[run.author, default: []].append(index) }
             var waiting = byAuthor.keys.sorted()
             for author in waiting {
                 let trusted = options.trustedPeers.contains(author) || author == identity.id
                 let declared = batch.authors[author]
                 try merger.introduce(author, declared: trusted ? declared : nil)
-                // In place, so the runs are moved rather than copied; a sender's usually come in order already.
-                byAuthor[author]!.sort { $0.firstSeq < $1.firstSeq }
+                byAuthor[author]!.sort { batch.runs[$0].firstSeq < batch.runs[$1].firstSeq }
             }
             while !waiting.isEmpty {
                 var later: [ReplicaID] = []
                 for author in waiting {
-                    if merger.key(of: author) == nil { later.append(author) } else { try merger.merge(byAuthor[author]!, of: author) }
+                    if merger.key(of: author) == nil { later.append(author) } else { try merger.merge(byAuthor[author]!, in: batch.runs, of: author) }
                 }
                 if later.count == waiting.count { break }
                 waiting = later
             }
-            for author in waiting { merger.refuseUnknownKey(byAuthor[author]!, of: author) }
+            for author in waiting { merger.refuseUnknownKey(byAuthor[author]!, in: batch.runs, of: author) }
             try context.finish()
             try Self.saveClock(merger.clockState, db)
             return merger.report

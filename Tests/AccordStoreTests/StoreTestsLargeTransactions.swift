@@ -57,6 +57,46 @@ struct StoreTestsLargeTransactions {
         #expect(try store.fingerprint() == before)
     }
 
+    /// The insert thread binds each row's texts from copies in a `BindingArena` that SQLite reads
+    /// in place: a row whose texts fill more than one of its chunks, or one text longer than a
+    /// chunk, must still be stored byte for byte, and so must the rows around it.
+    @Test func rowsWithTextsLargerThanTheBindingArenaAreStoredExactly() throws {
+        let folder = try StoreTestFolder()
+        let store = try folder.replica("nairobi", office: "KE")
+        let chunk = 64 * 1024
+        func text(_ index: Int, bytes: Int) -> String {
+            // Multi-byte UTF-8 and a number, so that every row's texts differ.
+            let unit = "版权 \(index) ü "
+            return String(repeating: unit, count: bytes / unit.utf8.count + 1) + "end"
+        }
+        var expected: [RecordID: (notes: String, legalBasis: String)] = [:]
+        _ = try store.commit { transaction in
+            for index in 0..<Self.recordCount {
+                let (id, writes) = Self.alert(index)
+                // Every 97th row: two texts of 0.6 chunk each (together more than one chunk);
+                // every 501st: one text longer than a chunk; the rest: small texts.
+                let notes = text(index, bytes: index % 501 == 0 ? chunk + 1_000 : index % 97 == 0 ? chunk * 6 / 10 : 20)
+                let legalBasis = text(index + 1, bytes: index % 97 == 0 ? chunk * 6 / 10 : 30)
+                expected[id] = (notes, legalBasis)
+                try transaction.write(id, writes + [FieldWrite(field: "notes", value: .string(notes)),
+                                                    FieldWrite(field: "legal_basis", value: .string(legalBasis))])
+            }
+        }
+        let stored = try DatabaseQueue(path: store.path).read { db in
+            try Row.fetchAll(db, sql: "SELECT id, notes, legal_basis FROM alert_upload")
+        }
+        #expect(stored.count == Self.recordCount)
+        for row in stored {
+            let id = RecordID(row["id"] as String)!
+            let notes: String = row["notes"]
+            let legalBasis: String = row["legal_basis"]
+            #expect(notes.utf8.elementsEqual(expected[id]!.notes.utf8), "notes of \(id)")
+            #expect(legalBasis.utf8.elementsEqual(expected[id]!.legalBasis.utf8), "legal_basis of \(id)")
+        }
+        let report = try store.verify()
+        #expect(report.isValid, "\(report.problems.prefix(3))")
+    }
+
     @Test func aLargeCommitThatFailsPartWayLeavesNothing() throws {
         let folder = try StoreTestFolder()
         let store = try folder.replica("nairobi", office: "KE")
