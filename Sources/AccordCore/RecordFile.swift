@@ -95,7 +95,8 @@ public enum RecordFile {
                 problems.append(RecordFileProblem(line: record.line, message: "\(record.cells.count) cells, but the header has \(names.count) columns"))
                 continue
             }
-            var fields: [String: JSONValue] = [:]
+            // Sized once: an import builds one of these per row.
+            var fields = [String: JSONValue](minimumCapacity: names.count)
             for (name, cell) in zip(names, record.cells) { fields[name] = cell.isEmpty ? .null : .string(cell) }
             rows.append(RecordFileRow(line: record.line, fields: fields))
         }

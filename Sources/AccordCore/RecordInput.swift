@@ -31,7 +31,7 @@ public enum RecordInput {
                                 assignment: IDAssignment) -> Result<ValidatedRecord, FieldProblems> {
         let schema = RecordSchema.of(kind)
         var problems: [FieldProblem] = []
-        var fields: [String: NormalizedField] = [:]
+        var fields = [String: NormalizedField](minimumCapacity: input.count)
 
         var owner = office
         var ownerGiven: String?
@@ -58,7 +58,7 @@ public enum RecordInput {
             ownerGiven = key
         }
 
-        for (key, value) in input where !["id", "owner", "contributor"].contains(key) {
+        for (key, value) in input where key != "id" && key != "owner" && key != "contributor" {
             guard let spec = schema.field(named: key) else {
                 problems.append(FieldProblem(field: key, message: "unknown field for \(kind.rawValue)"))
                 continue
