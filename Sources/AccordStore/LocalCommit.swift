@@ -97,7 +97,7 @@ public struct LocalTransaction {
 extension ReplicaStore {
     /// Runs `body` in one write transaction and commits what it wrote atomically.
     public func commit<T>(_ body: (inout LocalTransaction) throws -> T) throws -> (T, CommitSummary) {
-        try pool.write { db in
+        try recordsWrite { db in
             let wall = clock()
             let context = try WriteContext(db, received: wall)
             defer { context.close() }

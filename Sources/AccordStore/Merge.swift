@@ -85,7 +85,7 @@ extension ReplicaStore {
     /// others are merged, because the secretariat's registry records in the same batch may
     /// introduce it.
     public func merge(_ batch: ChangeBatch, options: MergeOptions = MergeOptions()) throws -> MergeReport {
-        try pool.write { db in
+        try recordsWrite { db in
             let context = try WriteContext(db, received: clock())
             defer { context.close() }
             var merger = BatchMerger(context: context, identity: identity, options: options, clockState: try Self.loadClock(db),

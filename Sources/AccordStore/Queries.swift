@@ -189,7 +189,7 @@ extension ReplicaStore {
     /// Recreates every collection table from the change log, in one transaction, replaying at
     /// most `recordsInMemory` records at a time.
     public func rebuild(recordsInMemory: Int = ReplicaStore.defaultRecordsInMemory) throws {
-        try pool.write { db in try Self.rebuildTables(db, recordsInMemory: recordsInMemory) }
+        try recordsWrite { db in try Self.rebuildTables(db, recordsInMemory: recordsInMemory) }
     }
 
     static func rebuildTables(_ db: Database, recordsInMemory: Int = ReplicaStore.defaultRecordsInMemory) throws {

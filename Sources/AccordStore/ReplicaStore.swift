@@ -29,19 +29,10 @@ public final class ReplicaStore: Sendable {
     /// How long a write waits for another process's transaction to end.
     static let busyTimeoutMillis = 10_000
 
-    /// The page cache of the connection that writes, in KiB. SQLite's default (2 MiB) is smaller
-    /// than what a 10,000-record import dirties (~4 MiB): it would then write pages to the WAL
-    /// before the commit and read them back, about as many writes again and a thousand reads
-    /// (BENCHMARKS.md). The cache grows only as pages are used; readers keep the default.
-    static let writerCacheKiB = 32 * 1024
-
     static func configuration() -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(Double(busyTimeoutMillis) / 1000)
         configuration.label = "accord"
-        configuration.prepareDatabase { db in
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -\(writerCacheKiB)") }
-        }
         return configuration
     }
 
