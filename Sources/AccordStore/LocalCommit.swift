@@ -103,7 +103,7 @@ extension ReplicaStore {
             defer { context.close() }
             var transaction = LocalTransaction(context: context, identity: identity, clock: try Self.loadClock(db), wallMillis: wall,
                                                signingKey: signingKey, keyPath: ReplicaKeyFile.path(forDatabase: path),
-                                               head: context.head(of: identity.id))
+                                               head: context.replicas[identity.id].map { ($0.headSeq, $0.headHash) })
             let result = try body(&transaction)
             try transaction.signHead()
             try context.finish()

@@ -110,15 +110,13 @@ enum RecordRow {
     }
 }
 
-/// Where `RecordRow` puts a row's column values, one after another: a statement's parameters, or
-/// a list of values to compare.
+/// Where `RecordRow` puts a row's column values, one after another: a statement's parameters
+/// (`ArenaBinding`), or a list of values to compare.
 protocol ColumnSink {
     mutating func bind(_ text: String?)
     mutating func bind(_ number: Int64?)
     mutating func bind(_ bytes: [UInt8]?)
 }
-
-extension RawStatement: ColumnSink {}
 
 /// A row's values as stored (`RecordRow.values(of:)`).
 private struct ColumnValues: ColumnSink {

@@ -137,12 +137,6 @@ final class WriteContext {
         return try RecordRow.storedState(of: id, query: &query) ?? RecordState(id: id)
     }
 
-    /// The last change held from a replica (its sequence number and chain hash), nil for a replica not known here.
-    func head(of id: ReplicaID) -> (seq: UInt64, hash: ChangeHash?)? {
-        guard let index = replicas.index(forKey: id) else { return nil }
-        return (replicas.values[index].headSeq, replicas.values[index].headHash)
-    }
-
     /// The office and role of a replica, once known here.
     func author(of id: ReplicaID) -> Author? {
         guard let index = replicas.index(forKey: id) else { return nil }
