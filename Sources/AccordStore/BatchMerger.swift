@@ -57,6 +57,8 @@ struct BatchMerger {
         var index: Int
         var tail: ChangeRun?
         var lastHash: ChangeHash
+        /// Its greatest hlc, checked against the clock and observed once it is stored.
+        var latest: HLC
     }
 
     /// Merges the runs of one author, `order` giving their places in `runs` by sequence number.
@@ -79,10 +81,10 @@ struct BatchMerger {
             }
             pending.removeAll()
         }
-        func store(_ run: ChangeRun, lastHash: ChangeHash) throws {
-            try context.append(run, lastHash: lastHash)
+        func store(_ run: ChangeRun, _ item: PendingRun) throws {
+            try context.append(run, lastHash: item.lastHash)
             if run.record.kind == .replica { try context.learnFromRegistry(run.record) }
-            clockState.observe(run.latestHLC)
+            clockState.observe(item.latest)
             report.applied += run.entries.count
         }
 
@@ -107,14 +109,15 @@ struct BatchMerger {
                 tail = original.after(headSeq, hasher: &hasher)
             }
             let run = tail ?? original
-            if let problem = problem(of: run, headSeq: headSeq, headHash: headHash, now: now) {
+            let latest = run.latestHLC
+            if let problem = problem(of: run, latest: latest, headSeq: headSeq, headHash: headHash, now: now) {
                 refusePending("held", held: true) { _ in "held with change \(run.firstSeq) of replica \(author), which was refused" }
                 refuse(run, problem.rule, problem.reason, held: problem.held)
                 stopped = true
                 continue
             }
             let lastHash = run.lastHash(hasher: &hasher)!
-            pending.append(PendingRun(index: index, tail: tail, lastHash: lastHash))
+            pending.append(PendingRun(index: index, tail: tail, lastHash: lastHash, latest: latest))
             headSeq = run.lastSeq
             headHash = lastHash
             guard let signature = signatures[SignedPoint(author: author, seq: run.lastSeq)] else { continue }
@@ -126,7 +129,7 @@ struct BatchMerger {
                 continue
             }
             for item in pending {
-                if let tail = item.tail { try store(tail, lastHash: item.lastHash) } else { try store(runs[item.index], lastHash: item.lastHash) }
+                if let tail = item.tail { try store(tail, item) } else { try store(runs[item.index], item) }
             }
             pending.removeAll(keepingCapacity: true)
             try context.store(signature)
@@ -151,7 +154,8 @@ struct BatchMerger {
     }
 
     /// Why a run that directly follows the held or pending head cannot be merged, if it cannot.
-    private func problem(of run: ChangeRun, headSeq: UInt64, headHash: ChangeHash?, now: UInt64) -> (rule: String, reason: String, held: Bool)? {
+    /// `latest` is the run's greatest hlc (`ChangeRun.latestHLC`).
+    private func problem(of run: ChangeRun, latest: HLC, headSeq: UInt64, headHash: ChangeHash?, now: UInt64) -> (rule: String, reason: String, held: Bool)? {
         if run.firstSeq > headSeq + 1 {
             return ("gap", "changes \(headSeq + 1)…\(run.firstSeq - 1) of replica \(run.author) are missing", true)
         }
@@ -176,7 +180,7 @@ struct BatchMerger {
         if run.record.kind == .replica, let conflict = context.registryConflict(run) {
             return ("registry-key-conflict", conflict, false)
         }
-        if let skew = ClockSkewError.check(run.latestHLC, author: run.author, nowMillis: now, allowedMillis: options.maxClockSkewMillis) {
+        if let skew = ClockSkewError.check(latest, author: run.author, nowMillis: now, allowedMillis: options.maxClockSkewMillis) {
             return ("clock-skew", skew.description, false)
         }
         return nil
